@@ -1,0 +1,65 @@
+"""Election officials' learning platform."""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Application factory: config, extensions, blueprints, CLI, error pages."""
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    from lms.config import from_environment
+
+    app.config.from_mapping(from_environment(app.instance_path))
+    if test_config:
+        app.config.from_mapping(test_config)
+    if not app.config.get("SECRET_KEY"):
+        if app.debug or app.testing:
+            app.config["SECRET_KEY"] = "dev-only-not-secret"
+        else:
+            raise RuntimeError("SECRET_KEY must be set (see README.md, 'Settings').")
+
+    configure_extensions(app)
+    configure_blueprints(app)
+    configure_cli(app)
+    from lms.core import errors, templating
+
+    errors.init_app(app)
+    templating.init_app(app)
+    return app
+
+
+def configure_extensions(app: Flask) -> None:
+    from lms import models  # noqa: F401  (registers every model with the metadata)
+    from lms.auth import passwords
+    from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from lms.i18n import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    passwords.init_app(app)
+
+
+def configure_blueprints(app: Flask) -> None:
+    from lms.auth.views import bp as auth_bp
+    from lms.core.views import bp as core_bp
+    from lms.learn.views import bp as learn_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(learn_bp, url_prefix="/learn")
+
+
+def configure_cli(app: Flask) -> None:
+    from lms.content.cli import courses_cli
+    from lms.demo.cli import demo_cli
+
+    app.cli.add_command(courses_cli)
+    app.cli.add_command(demo_cli)

@@ -1,0 +1,42 @@
+"""Password hashing with Argon2id, and the login check that takes as long for unknown users."""
+from __future__ import annotations
+
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import Flask, current_app
+
+_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud over a phone
+
+
+def init_app(app: Flask) -> None:
+    memory = app.config["LMS_PASSWORD_MEMORY_KIB"]
+    hasher = PasswordHasher(memory_cost=memory, time_cost=3 if memory >= 65536 else 2, parallelism=1)
+    app.extensions["lms_hasher"] = hasher
+    app.extensions["lms_dummy_hash"] = hasher.hash(secrets.token_hex(8))
+
+
+def _hasher() -> PasswordHasher:
+    return current_app.extensions["lms_hasher"]
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def verify_password(stored_hash: str | None, password: str) -> bool:
+    """True if `password` matches; spends the same effort when there is no hash."""
+    try:
+        return _hasher().verify(stored_hash or current_app.extensions["lms_dummy_hash"], password) and stored_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(stored_hash: str) -> bool:
+    return _hasher().check_needs_rehash(stored_hash)
+
+
+def temporary_password(length: int = 10) -> str:
+    """A random password that is easy to dictate, for first sign-in or a reset."""
+    return "".join(secrets.choice(_ALPHABET) for _ in range(length))

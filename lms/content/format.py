@@ -1,0 +1,298 @@
+"""Course files: load a `courses/` tree, validate it and report `file:line: message`.
+
+This module knows nothing of Flask or the database, so the checker can run anywhere.
+A module is a folder::
+
+    courses/<module-id>/module.yaml          metadata, lesson order, quiz rules
+    courses/<module-id>/lessons/<lesson-id>.<lang>.md
+    courses/<module-id>/questions.yaml       question bank
+
+See courses/README.md for the full description.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+
+LANGUAGES = ("en", "ru", "kk", "ky", "uz", "tg", "tk")
+REQUIRED_LANGUAGES = ("en", "ru")
+FALLBACK = ("ru", "en")
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "courses" / "schema"
+_LESSON_FILE = re.compile(r"^(?P<id>[a-z0-9][a-z0-9-]{1,62})\.(?P<lang>[a-z]{2})\.md$")
+_TERM = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One error found in a course file."""
+
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+@dataclass
+class LessonSpec:
+    id: str
+    position: int
+    title: dict[str, str]
+    body: dict[str, str]  # Markdown source per language, title line removed
+
+
+@dataclass
+class ModuleSpec:
+    id: str
+    data: dict[str, Any]
+    lessons: list[LessonSpec] = field(default_factory=list)
+    questions: list[dict[str, Any]] = field(default_factory=list)
+
+
+class CourseError(Exception):
+    """Raised when a course tree has problems; carries all of them."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(f"{len(problems)} problem(s) in course files")
+        self.problems = problems
+
+
+def pick(text: dict[str, str] | None, lang: str) -> str:
+    """Return `text` in `lang`, falling back to Russian, then English."""
+    if not text:
+        return ""
+    for candidate in (lang, *FALLBACK):
+        if text.get(candidate):
+            return text[candidate]
+    return next(iter(text.values()), "")
+
+
+def parse_equation(equation: str) -> tuple[list[str], list[str]]:
+    """Split 'a + b = c' into its two sides of field ids; ValueError when malformed."""
+    sides = equation.split("=")
+    if len(sides) != 2:
+        raise ValueError("an equation needs exactly one '='")
+    parsed = []
+    for side in sides:
+        terms = [t.strip() for t in side.split("+")]
+        if not all(_TERM.match(t) for t in terms):
+            raise ValueError("each side must be field ids joined by '+'")
+        parsed.append(terms)
+    return parsed[0], parsed[1]
+
+
+def _schema(name: str) -> dict[str, Any]:
+    return json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
+
+
+def _validator(name: str) -> Draft202012Validator:
+    registry = Registry().with_resources(
+        (n, Resource.from_contents(_schema(n))) for n in ("module.schema.json", "questions.schema.json")
+    )
+    return Draft202012Validator(_schema(name), registry=registry)
+
+
+class _Yaml:
+    """A YAML document with the line of every node, so errors can name lines."""
+
+    def __init__(self, path: Path, rel: str):
+        self.rel = rel
+        text = path.read_text(encoding="utf-8")
+        self.node = yaml.compose(text, Loader=yaml.SafeLoader)
+        self.data = yaml.safe_load(text)
+
+    def line(self, route: list[Any]) -> int:
+        node = self.node
+        line = node.start_mark.line + 1 if node is not None else 1
+        for step in route:
+            if isinstance(node, yaml.MappingNode):
+                found = next((v for k, v in node.value if k.value == step), None)
+                if found is None:
+                    break
+                key_line = next(k for k, v in node.value if k.value == step).start_mark.line
+                node, line = found, key_line + 1
+            elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
+                node = node.value[step]
+                line = node.start_mark.line + 1
+            else:
+                break
+        return line
+
+
+def _read_yaml(path: Path, rel: str, problems: list[Problem]) -> _Yaml | None:
+    if not path.is_file():
+        problems.append(Problem(rel, 1, "file is missing"))
+        return None
+    try:
+        return _Yaml(path, rel)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problems.append(Problem(rel, (mark.line + 1) if mark else 1, f"invalid YAML: {exc.problem}"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        problems.append(Problem(rel, 1, f"cannot read: {exc}"))
+    return None
+
+
+def _schema_problems(doc: _Yaml, schema: str) -> list[Problem]:
+    if not isinstance(doc.data, dict):
+        return [Problem(doc.rel, 1, "expected a mapping at the top level")]
+    out = []
+    for err in sorted(_validator(schema).iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path))):
+        where = "/".join(str(p) for p in err.absolute_path) or "(top)"
+        out.append(Problem(doc.rel, doc.line(list(err.absolute_path)), f"{where}: {err.message}"))
+    return out
+
+
+def _load_lessons(folder: Path, rel: str, mod: dict[str, Any], doc: _Yaml, problems: list[Problem]) -> list[LessonSpec]:
+    lessons_dir = folder / "lessons"
+    files: dict[tuple[str, str], Path] = {}
+    if lessons_dir.is_dir():
+        for path in sorted(lessons_dir.iterdir()):
+            m = _LESSON_FILE.match(path.name)
+            frel = f"{rel}/lessons/{path.name}"
+            if not m or m["lang"] not in LANGUAGES:
+                problems.append(Problem(frel, 1, f"unexpected file; lesson files are named <lesson-id>.<lang>.md with lang in {', '.join(LANGUAGES)}"))
+                continue
+            if m["id"] not in mod["lessons"]:
+                problems.append(Problem(frel, 1, f"lesson '{m['id']}' is not listed under 'lessons' in module.yaml"))
+            files[(m["id"], m["lang"])] = path
+    seen: set[str] = set()
+    lessons = []
+    for pos, lesson_id in enumerate(mod["lessons"]):
+        if lesson_id in seen:
+            problems.append(Problem(doc.rel, doc.line(["lessons", pos]), f"lesson '{lesson_id}' is listed twice"))
+            continue
+        seen.add(lesson_id)
+        title: dict[str, str] = {}
+        body: dict[str, str] = {}
+        for lang in LANGUAGES:
+            path = files.get((lesson_id, lang))
+            frel = f"{rel}/lessons/{lesson_id}.{lang}.md"
+            if path is None:
+                if lang in REQUIRED_LANGUAGES:
+                    problems.append(Problem(doc.rel, doc.line(["lessons", pos]), f"lesson '{lesson_id}' has no {lang} file ({frel})"))
+                continue
+            try:
+                text = path.read_text(encoding="utf-8")
+            except UnicodeDecodeError:
+                problems.append(Problem(frel, 1, "not valid UTF-8"))
+                continue
+            first, _, rest = text.lstrip("\ufeff").partition("\n")
+            if not first.startswith("# ") or not first[2:].strip():
+                problems.append(Problem(frel, 1, "a lesson must start with its title as '# Title'"))
+                continue
+            if not rest.strip():
+                problems.append(Problem(frel, 2, "the lesson has a title but no text"))
+                continue
+            title[lang], body[lang] = first[2:].strip(), rest.strip() + "\n"
+        lessons.append(LessonSpec(lesson_id, pos, title, body))
+    return lessons
+
+
+def _check_question(q: dict[str, Any], idx: int, doc: _Yaml, lesson_ids: set[str]) -> list[Problem]:
+    out: list[Problem] = []
+
+    def add(route: list[Any], message: str) -> None:
+        out.append(Problem(doc.rel, doc.line(["questions", idx, *route]), message))
+
+    if q.get("topic") and q["topic"] not in lesson_ids:
+        add(["topic"], f"topic '{q['topic']}' is not a lesson of this module")
+    kind = q["type"]
+    if kind in ("single", "multiple"):
+        ids = [o["id"] for o in q["options"]]
+        if len(set(ids)) != len(ids):
+            add(["options"], "option ids must be unique")
+        right = sum(1 for o in q["options"] if o.get("correct"))
+        if kind == "single" and right != 1:
+            add(["options"], f"a single-answer question needs exactly one correct option, found {right}")
+        if kind == "multiple" and not (1 <= right < len(ids)):
+            add(["options"], "a multiple-answer question needs at least one correct and one wrong option")
+    elif kind == "order":
+        ids = [s["id"] for s in q["steps"]]
+        if len(set(ids)) != len(ids):
+            add(["steps"], "step ids must be unique")
+    elif kind == "protocol":
+        answers = {f["id"]: f["answer"] for f in q["fields"]}
+        if len(answers) != len(q["fields"]):
+            add(["fields"], "field ids must be unique")
+        for n, check in enumerate(q["checks"]):
+            try:
+                left, right_side = parse_equation(check["equation"])
+            except ValueError as exc:
+                add(["checks", n, "equation"], str(exc))
+                continue
+            unknown = [t for t in left + right_side if t not in answers]
+            if unknown:
+                add(["checks", n, "equation"], f"unknown field(s): {', '.join(unknown)}")
+            elif sum(answers[t] for t in left) != sum(answers[t] for t in right_side):
+                add(["checks", n, "equation"], "the correct answers do not satisfy this equation")
+    return out
+
+
+def _display(path: Path) -> str:
+    """A path as the user would type it: relative to the working folder when inside it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def load_module(folder: Path) -> tuple[ModuleSpec | None, list[Problem]]:
+    """Load and validate one module folder."""
+    rel = _display(folder)
+    problems: list[Problem] = []
+    doc = _read_yaml(folder / "module.yaml", f"{rel}/module.yaml", problems)
+    if doc is None:
+        return None, problems
+    schema_problems = _schema_problems(doc, "module.schema.json")
+    if schema_problems:
+        return None, schema_problems
+    mod = doc.data
+    if mod["id"] != folder.name:
+        problems.append(Problem(doc.rel, doc.line(["id"]), f"id '{mod['id']}' must match the folder name '{folder.name}'"))
+    spec = ModuleSpec(mod["id"], mod)
+    spec.lessons = _load_lessons(folder, rel, mod, doc, problems)
+    qdoc = _read_yaml(folder / "questions.yaml", f"{rel}/questions.yaml", problems)
+    if qdoc is not None:
+        qproblems = _schema_problems(qdoc, "questions.schema.json")
+        problems += qproblems
+        if not qproblems:
+            questions = qdoc.data["questions"]
+            seen: set[str] = set()
+            for idx, q in enumerate(questions):
+                if q["id"] in seen:
+                    problems.append(Problem(qdoc.rel, qdoc.line(["questions", idx, "id"]), f"question id '{q['id']}' is used twice"))
+                seen.add(q["id"])
+                problems += _check_question(q, idx, qdoc, set(mod["lessons"]))
+            if mod["questions_per_attempt"] > len(questions):
+                problems.append(Problem(doc.rel, doc.line(["questions_per_attempt"]),
+                                        f"questions_per_attempt is {mod['questions_per_attempt']} but the bank has {len(questions)} questions"))
+            spec.questions = questions
+    return spec, problems
+
+
+def load_tree(root: Path) -> tuple[list[ModuleSpec], list[Problem]]:
+    """Load every module below `root` (a courses folder, or one module folder)."""
+    root = root.resolve()
+    if not root.is_dir():
+        return [], [Problem(_display(root), 1, "not a folder")]
+    folders = [root] if (root / "module.yaml").is_file() else sorted(
+        p for p in root.iterdir() if p.is_dir() and p.name != "schema" and not p.name.startswith(".")
+    )
+    modules, problems = [], []
+    for folder in folders:
+        spec, found = load_module(folder)
+        problems += found
+        if spec is not None:
+            modules.append(spec)
+    if not folders:
+        problems.append(Problem(_display(root), 1, "no module folders found"))
+    return modules, problems

@@ -1,0 +1,121 @@
+"""Upsert validated course files into the database, in the caller's transaction."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from lms.content.format import ModuleSpec
+from lms.content.models import Lesson, Module, Question, QuestionVersion
+from lms.content.render import markdown_to_html
+from lms.extensions import db
+from lms.timeutil import utcnow
+
+MODULE_FIELDS = ("position", "title", "summary", "objectives", "pass_mark", "questions_per_attempt",
+                 "max_attempts", "requires_attendance")
+
+
+def digest(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+@dataclass
+class ImportReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    new_question_versions: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated)
+
+
+def _module_values(spec: ModuleSpec) -> dict[str, Any]:
+    data = spec.data
+    return {
+        "position": data.get("position", 0), "title": data["title"], "summary": data["summary"],
+        "objectives": data.get("objectives", []), "pass_mark": data["pass_mark"],
+        "questions_per_attempt": data["questions_per_attempt"], "max_attempts": data["max_attempts"],
+        "requires_attendance": data.get("requires_attendance", False),
+    }
+
+
+def import_modules(specs: list[ModuleSpec]) -> ImportReport:
+    """Create or update every module in `specs`; flushes, never commits."""
+    report = ImportReport()
+    for spec in specs:
+        values = _module_values(spec)
+        full_hash = digest({"module": values, "lessons": [(l.id, l.title, l.body) for l in spec.lessons],
+                            "questions": spec.questions})
+        module = db.session.scalar(sa.select(Module).where(Module.slug == spec.id))
+        if module is None:
+            module = Module(slug=spec.id, version=1, content_hash=full_hash, **values)
+            db.session.add(module)
+            db.session.flush()
+            report.created.append(spec.id)
+        elif module.content_hash == full_hash and module.active:
+            report.unchanged.append(spec.id)
+            continue
+        else:
+            for key, value in values.items():
+                setattr(module, key, value)
+            module.version += 1
+            module.content_hash = full_hash
+            module.active = True
+            module.updated_at = utcnow()
+            report.updated.append(spec.id)
+        _sync_lessons(module, spec)
+        report.new_question_versions += _sync_questions(module, spec)
+    db.session.flush()
+    return report
+
+
+def _sync_lessons(module: Module, spec: ModuleSpec) -> None:
+    existing = {l.slug: l for l in db.session.scalars(sa.select(Lesson).where(Lesson.module_id == module.id))}
+    for lesson_spec in spec.lessons:
+        html = {lang: markdown_to_html(text) for lang, text in lesson_spec.body.items()}
+        h = digest([lesson_spec.title, lesson_spec.body])
+        lesson = existing.pop(lesson_spec.id, None)
+        if lesson is None:
+            db.session.add(Lesson(module_id=module.id, slug=lesson_spec.id, position=lesson_spec.position,
+                                  title=lesson_spec.title, body_html=html, content_hash=h))
+            continue
+        lesson.position, lesson.active = lesson_spec.position, True
+        if lesson.content_hash != h:
+            lesson.title, lesson.body_html, lesson.content_hash = lesson_spec.title, html, h
+    for lesson in existing.values():  # removed from the files: keep the row for completions already made
+        lesson.active = False
+
+
+def _sync_questions(module: Module, spec: ModuleSpec) -> int:
+    existing = {q.slug: q for q in db.session.scalars(sa.select(Question).where(Question.module_id == module.id))}
+    current = {
+        v.question_id: v for v in db.session.scalars(
+            sa.select(QuestionVersion).join(Question).where(
+                Question.module_id == module.id, QuestionVersion.number == Question.version))
+    }
+    new_versions = 0
+    for data in spec.questions:
+        h = digest(data)
+        question = existing.pop(data["id"], None)
+        if question is None:
+            question = Question(module_id=module.id, slug=data["id"], topic=data.get("topic"), version=1)
+            db.session.add(question)
+            db.session.flush()
+            db.session.add(QuestionVersion(question_id=question.id, number=1, kind=data["type"], data=data, content_hash=h))
+            new_versions += 1
+            continue
+        question.active, question.topic = True, data.get("topic")
+        version = current.get(question.id)
+        if version is None or version.content_hash != h:
+            question.version += 1
+            db.session.add(QuestionVersion(question_id=question.id, number=question.version, kind=data["type"],
+                                           data=data, content_hash=h))
+            new_versions += 1
+    for question in existing.values():
+        question.active = False
+    return new_versions

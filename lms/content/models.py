@@ -1,0 +1,91 @@
+"""Imported course content. Questions are versioned; attempts point at a version."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.content.format import pick
+from lms.extensions import JSONType, db
+from lms.timeutil import utcnow
+
+
+class Module(db.Model):
+    __tablename__ = "modules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    position: Mapped[int] = mapped_column(default=0)
+    title: Mapped[dict[str, str]] = mapped_column(JSONType)
+    summary: Mapped[dict[str, str]] = mapped_column(JSONType)
+    objectives: Mapped[list[dict[str, str]]] = mapped_column(JSONType, default=list)
+    pass_mark: Mapped[int]
+    questions_per_attempt: Mapped[int]
+    max_attempts: Mapped[int]
+    requires_attendance: Mapped[bool] = mapped_column(default=False)
+    version: Mapped[int] = mapped_column(default=1)
+    content_hash: Mapped[str] = mapped_column(sa.String(64))
+    active: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    lessons: Mapped[list[Lesson]] = relationship(
+        back_populates="module", order_by="Lesson.position",
+        primaryjoin="and_(Lesson.module_id == Module.id, Lesson.active)", viewonly=True,
+    )
+
+    def t(self, field: str, lang: str) -> str:
+        return pick(getattr(self, field), lang)
+
+
+class Lesson(db.Model):
+    __tablename__ = "lessons"
+    __table_args__ = (sa.UniqueConstraint("module_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    module_id: Mapped[int] = mapped_column(sa.ForeignKey("modules.id", ondelete="CASCADE"))
+    slug: Mapped[str] = mapped_column(sa.String(64))
+    position: Mapped[int]
+    title: Mapped[dict[str, str]] = mapped_column(JSONType)
+    body_html: Mapped[dict[str, str]] = mapped_column(JSONType)
+    content_hash: Mapped[str] = mapped_column(sa.String(64))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    module: Mapped[Module] = relationship(back_populates="lessons")
+
+    def language_for(self, lang: str) -> str:
+        """The language this lesson is shown in for a reader of `lang`."""
+        for candidate in (lang, "ru", "en"):
+            if self.body_html.get(candidate):
+                return candidate
+        return next(iter(self.body_html))
+
+
+class Question(db.Model):
+    __tablename__ = "questions"
+    __table_args__ = (sa.UniqueConstraint("module_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    module_id: Mapped[int] = mapped_column(sa.ForeignKey("modules.id", ondelete="CASCADE"), index=True)
+    slug: Mapped[str] = mapped_column(sa.String(64))
+    topic: Mapped[str | None] = mapped_column(sa.String(64))
+    version: Mapped[int] = mapped_column(default=1)  # number of the current QuestionVersion
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class QuestionVersion(db.Model):
+    """An immutable snapshot of a question as written in questions.yaml."""
+
+    __tablename__ = "question_versions"
+    __table_args__ = (sa.UniqueConstraint("question_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(sa.ForeignKey("questions.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    content_hash: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    question: Mapped[Question] = relationship()

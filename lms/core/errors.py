@@ -1,0 +1,45 @@
+"""Error pages: plain HTML for people, JSON for API clients."""
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from lms.extensions import db
+
+MESSAGES = {
+    400: _l("The request could not be understood. Go back, reload the page and try again."),
+    403: _l("You do not have access to this page."),
+    404: _l("This page does not exist, or it is not yours to see."),
+    405: _l("This action is not allowed here."),
+    413: _l("The file is too large."),
+    429: _l("Too many attempts. Wait a minute and try again."),
+    500: _l("Something went wrong on our side. Your work has not been lost; try again in a moment."),
+}
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        db.session.rollback()
+        return _render(400, _l("This form has expired or was not sent from this site. Reload the page and try again."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if exc.code is None or exc.code < 400:
+            return exc
+        db.session.rollback()
+        return _render(exc.code, MESSAGES.get(exc.code, exc.description))
+
+    @app.errorhandler(Exception)
+    def server_error(exc: Exception):
+        app.logger.exception("Unhandled error")
+        db.session.rollback()
+        return _render(500, MESSAGES[500])
+
+
+def _render(code: int, message: str):
+    if request.path.startswith("/api/"):
+        return {"error": code, "message": str(message)}, code
+    return render_template("error.html", code=code, message=message), code

@@ -1,0 +1,36 @@
+"""Template helpers: the current language, localised texts and dates."""
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_babel import format_date, format_datetime, get_locale
+
+from lms.content.format import pick
+from lms.i18n import LANGUAGE_NAMES
+
+
+def current_lang() -> str:
+    return str(get_locale() or "ru")
+
+
+def init_app(app: Flask) -> None:
+    @app.context_processor
+    def globals_():
+        return {"lang": current_lang(), "language_names": LANGUAGE_NAMES, "request_path": request.full_path.rstrip("?")}
+
+    app.jinja_env.filters["t"] = lambda text: pick(text, current_lang())
+    app.jinja_env.filters["date"] = lambda d, fmt="medium": format_date(d, fmt) if d else ""
+    app.jinja_env.filters["datetime"] = lambda d, fmt="medium": format_datetime(d, fmt) if d else ""
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "form-action 'self'; frame-ancestors 'none'; base-uri 'self'",
+        )
+        return response

@@ -1,0 +1,190 @@
+"""Synthetic learners at scale, for benchmarks: `flask demo generate --learners N`.
+
+Learners are spread over new districts and precincts under the demo oblasts (about
+12 officials a precinct, 40 precincts a district). Every module is assigned to each
+oblast used. Each learner gets a plausible record per module: not started, reading,
+failed, or completed after one or two attempts, with the answers of each attempt.
+Rows are written with bulk inserts and explicit ids, in one transaction.
+"""
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from lms.auth.models import User
+from lms.auth.passwords import hash_password
+from lms.content.models import Lesson, Module, Question, QuestionVersion
+from lms.demo.seed import seed_units
+from lms.extensions import db
+from lms.learn.grading import correct_options, grade
+from lms.learn.models import Assignment, AttemptItem, LessonCompletion, ModuleCompletion, QuizAttempt
+from lms.orgs.models import Unit
+from lms.timeutil import today, utcnow
+
+PER_PRECINCT = 12
+PRECINCTS_PER_DISTRICT = 40
+CHUNK = 20_000
+
+
+class _Ids:
+    """Hands out explicit primary keys after the current maximum of each table."""
+
+    def __init__(self, *models: type):
+        self.next = {m: (db.session.scalar(sa.select(sa.func.max(m.id))) or 0) + 1 for m in models}
+
+    def take(self, model: type) -> int:
+        value = self.next[model]
+        self.next[model] = value + 1
+        return value
+
+
+def _bulk(model: type, rows: list[dict[str, Any]]) -> None:
+    for start in range(0, len(rows), CHUNK):
+        db.session.execute(sa.insert(model), rows[start:start + CHUNK])
+    rows.clear()
+
+
+def _fake_answer(kind: str, data: dict[str, Any], layout: list[str], right: bool, rng: random.Random) -> Any:
+    if kind == "single":
+        good = sorted(correct_options(data))
+        return good[0] if right else rng.choice([o for o in layout if o not in good])
+    if kind == "multiple":
+        good = sorted(correct_options(data))
+        return good if right else good[:-1] + [o for o in layout if o not in good][:1]
+    if kind == "order":
+        steps = [s["id"] for s in data["steps"]]
+        if not right:
+            steps[0], steps[1] = steps[1], steps[0]
+        return {s: n for n, s in enumerate(steps, start=1)}
+    figures = {f["id"]: f["answer"] for f in data["fields"]}
+    if not right:
+        first = data["fields"][0]["id"]
+        figures[first] += 1
+    return figures
+
+
+def _learner_units(oblasts: list[Unit], learners: int, ids: _Ids) -> Iterator[int]:
+    """Create districts and precincts under `oblasts`; yield a precinct id per learner."""
+    precincts_needed = max(1, -(-learners // PER_PRECINCT))
+    stamp = utcnow().strftime("%H%M%S")
+    rows: list[dict[str, Any]] = []
+    precinct_ids: list[int] = []
+    last_district: dict[int, int] = {}
+    for p in range(precincts_needed):
+        oblast = oblasts[p % len(oblasts)]
+        k = p // len(oblasts)
+        if k % PRECINCTS_PER_DISTRICT == 0:
+            dnum = k // PRECINCTS_PER_DISTRICT + 1
+            last_district[oblast.id] = ids.take(Unit)
+            rows.append({"id": last_district[oblast.id], "code": f"{oblast.code}-G{stamp}-{dnum:03d}", "level": 2,
+                         "parent_id": oblast.id, "country_id": oblast.country_id, "oblast_id": oblast.id,
+                         "district_id": None, "names": {"en": f"District {dnum}", "ru": f"Район {dnum}"}})
+        district_id = last_district[oblast.id]
+        unit_id = ids.take(Unit)
+        rows.append({"id": unit_id, "code": f"{oblast.code}-G{stamp}-P{p + 1:06d}", "level": 3,
+                     "parent_id": district_id, "country_id": oblast.country_id, "oblast_id": oblast.id,
+                     "district_id": district_id,
+                     "names": {"en": f"Precinct {p + 1}", "ru": f"Участок {p + 1}"}})
+        precinct_ids.append(unit_id)
+    _bulk(Unit, rows)
+    for n in range(learners):
+        yield precinct_ids[n // PER_PRECINCT]
+
+
+def generate_learners(learners: int, seed: int = 1998, oblast_codes: list[str] | None = None) -> dict[str, int]:
+    rng = random.Random(seed)
+    units = seed_units()
+    oblasts = [u for u in units.values() if u.level == 1 and (not oblast_codes or u.code in oblast_codes)]
+    modules = db.session.scalars(sa.select(Module).where(Module.active).order_by(Module.position)).all()
+    if not modules:
+        raise RuntimeError("no modules imported; run 'flask --app wsgi courses import' first")
+    lessons = {m.id: db.session.scalars(sa.select(Lesson.id).where(Lesson.module_id == m.id, Lesson.active)).all()
+               for m in modules}
+    bank = {m.id: db.session.scalars(sa.select(QuestionVersion).join(
+        Question, QuestionVersion.question_id == Question.id).where(
+        Question.module_id == m.id, Question.active, QuestionVersion.number == Question.version)).all() for m in modules}
+    difficulty = {v.id: rng.uniform(0.55, 0.95) for vs in bank.values() for v in vs}
+    ids = _Ids(Unit, User, QuizAttempt)
+    stats = dict.fromkeys(("learners", "assignments", "lessons read", "attempts", "answers", "completions"), 0)
+
+    now = utcnow()
+    for oblast in oblasts:
+        for m in modules:
+            db.session.add(Assignment(module_id=m.id, unit_id=oblast.id, due_date=today() + timedelta(days=rng.randint(-20, 40))))
+            stats["assignments"] += 1
+    db.session.flush()
+
+    password = hash_password("synthetic-" + str(seed))  # one hash for all: these accounts are for benchmarks
+    users, reads, attempts, items, completions = [], [], [], [], []
+    for n, unit_id in enumerate(_learner_units(oblasts, learners, ids)):
+        uid = ids.take(User)
+        users.append({"id": uid, "username": f"gen{seed}-{uid}", "full_name": f"Learner {uid}", "unit_id": unit_id,
+                      "role": "learner", "locale": rng.choice(["ru", "ru", "kk", "ky", "uz", "tg", "tk"]),
+                      "active": True, "password_hash": password, "must_change_password": False,
+                      "session_token": f"gen-{seed}-{uid}", "created_at": now})
+        for m in modules:
+            state = rng.random()
+            if state < 0.25:
+                continue
+            module_lessons = lessons[m.id]
+            read = module_lessons if state >= 0.4 else module_lessons[: rng.randint(1, len(module_lessons))]
+            start = now - timedelta(days=rng.randint(1, 120), minutes=rng.randint(0, 1440))
+            for i, lesson_id in enumerate(read):
+                reads.append({"user_id": uid, "lesson_id": lesson_id, "completed_at": start + timedelta(minutes=10 * i)})
+            if state < 0.4:
+                continue
+            skill = rng.uniform(-0.25, 0.15)
+            passed_at, best = None, None
+            for number in (1, 2, 3):
+                aid = ids.take(QuizAttempt)
+                drawn = rng.sample(bank[m.id], min(m.questions_per_attempt, len(bank[m.id])))
+                total = 0.0
+                for pos, v in enumerate(drawn):
+                    layout = [o["id"] for o in v.data.get("options", v.data.get("steps", v.data.get("fields", [])))]
+                    right = rng.random() < difficulty[v.id] + skill + 0.1 * (number - 1)
+                    answer = _fake_answer(v.kind, v.data, layout, right, rng)
+                    credit = grade(v.kind, v.data, answer, layout).credit
+                    total += credit
+                    items.append({"attempt_id": aid, "position": pos, "question_version_id": v.id,
+                                  "layout": layout, "answer": answer, "credit": credit})
+                score = round(100 * total / len(drawn), 1)
+                submitted = start + timedelta(hours=number, minutes=30)
+                passed = score >= m.pass_mark
+                attempts.append({"id": aid, "user_id": uid, "module_id": m.id, "number": number,
+                                 "module_version": m.version, "pass_mark": m.pass_mark, "started_at": submitted - timedelta(minutes=15),
+                                 "submitted_at": submitted, "score": score, "passed": passed})
+                best = max(best or 0.0, score)
+                if passed:
+                    passed_at = submitted
+                    break
+                if number == 2 and state < 0.5:
+                    break
+            if passed_at is not None:
+                completions.append({"user_id": uid, "module_id": m.id, "completed_at": passed_at, "best_score": best})
+        if len(items) > CHUNK * 5 or n == learners - 1:
+            stats["learners"] += len(users)
+            stats["lessons read"] += len(reads)
+            stats["attempts"] += len(attempts)
+            stats["answers"] += len(items)
+            stats["completions"] += len(completions)
+            _bulk(User, users)
+            _bulk(LessonCompletion, reads)
+            _bulk(QuizAttempt, attempts)
+            _bulk(AttemptItem, items)
+            _bulk(ModuleCompletion, completions)
+    _fix_sequences()
+    db.session.commit()
+    return stats
+
+
+def _fix_sequences() -> None:
+    """After explicit ids, move PostgreSQL's sequences past them."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for table in ("units", "users", "quiz_attempts"):
+        db.session.execute(sa.text(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))

@@ -1,0 +1,98 @@
+"""Assignments and the learner's record: lessons read, quiz attempts, completions."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.content.models import Module, QuestionVersion
+from lms.extensions import JSONType, db
+from lms.timeutil import utcnow
+
+
+class Assignment(db.Model):
+    """A module assigned to one learner, or to a unit and so to every learner below it."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (
+        sa.CheckConstraint("(user_id IS NULL) <> (unit_id IS NULL)", name="one_target"),
+        sa.Index("ix_assignments_module_live", "module_id", "withdrawn_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    module_id: Mapped[int] = mapped_column(sa.ForeignKey("modules.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id", ondelete="CASCADE"), index=True)
+    due_date: Mapped[date | None]
+    assigned_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    withdrawn_at: Mapped[datetime | None]
+
+    module: Mapped[Module] = relationship()
+
+
+class LessonCompletion(db.Model):
+    __tablename__ = "lesson_completions"
+    __table_args__ = (sa.UniqueConstraint("user_id", "lesson_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    lesson_id: Mapped[int] = mapped_column(sa.ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
+    completed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class QuizAttempt(db.Model):
+    __tablename__ = "quiz_attempts"
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "module_id", "number"),
+        sa.Index("ix_quiz_attempts_module_submitted", "module_id", "submitted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    module_id: Mapped[int] = mapped_column(sa.ForeignKey("modules.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    module_version: Mapped[int]
+    pass_mark: Mapped[int]
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[datetime | None]
+    score: Mapped[float | None]  # percent, 0-100
+    passed: Mapped[bool | None]
+
+    module: Mapped[Module] = relationship()
+    items: Mapped[list[AttemptItem]] = relationship(order_by="AttemptItem.position", back_populates="attempt")
+
+    @property
+    def is_open(self) -> bool:
+        return self.submitted_at is None
+
+
+class AttemptItem(db.Model):
+    """One question as served in an attempt: its version, the order shown, the answer and credit."""
+
+    __tablename__ = "attempt_items"
+    __table_args__ = (sa.UniqueConstraint("attempt_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(sa.ForeignKey("quiz_attempts.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    question_version_id: Mapped[int] = mapped_column(sa.ForeignKey("question_versions.id"), index=True)
+    layout: Mapped[list[str]] = mapped_column(JSONType)  # option / step / field ids in the order shown
+    answer: Mapped[Any | None] = mapped_column(JSONType)
+    credit: Mapped[float | None]  # 0..1 once graded
+
+    attempt: Mapped[QuizAttempt] = relationship(back_populates="items")
+    version: Mapped[QuestionVersion] = relationship()
+
+
+class ModuleCompletion(db.Model):
+    __tablename__ = "module_completions"
+    __table_args__ = (sa.UniqueConstraint("user_id", "module_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    module_id: Mapped[int] = mapped_column(sa.ForeignKey("modules.id", ondelete="CASCADE"), index=True)
+    completed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    best_score: Mapped[float]

@@ -1,0 +1,143 @@
+"""Learner pages: dashboard, module, lesson, quiz, check your answers, result."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from lms.auth.models import Role
+from lms.content.models import Lesson, Module
+from lms.extensions import db
+from lms.learn import services
+from lms.learn.grading import correct_options, grade, order_from_positions
+from lms.learn.models import QuizAttempt
+
+bp = Blueprint("learn", __name__)
+
+
+def _module_or_404(slug: str) -> Module:
+    module = db.session.scalar(sa.select(Module).where(Module.slug == slug))
+    if module is None or not services.can_open(current_user, module):
+        abort(404)
+    return module
+
+
+def _own_attempt_or_404(attempt_id: int) -> QuizAttempt:
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    if attempt is None or attempt.user_id != current_user.id:
+        abort(404)
+    return attempt
+
+
+@bp.get("/")
+@login_required
+def dashboard():
+    return render_template("learn/dashboard.html", items=services.dashboard(current_user))
+
+
+@bp.get("/modules/<slug>")
+@login_required
+def module(slug: str):
+    module = _module_or_404(slug)
+    progress = services.module_progress(current_user, module)
+    read = services.lessons_read(current_user, module)
+    attempts = db.session.scalars(sa.select(QuizAttempt).where(
+        QuizAttempt.user_id == current_user.id, QuizAttempt.module_id == module.id)
+        .order_by(QuizAttempt.number)).all()
+    return render_template("learn/module.html", module=module, progress=progress, read=read, attempts=attempts,
+                           open_attempt=next((a for a in attempts if a.is_open), None),
+                           preview=current_user.role != Role.LEARNER)
+
+
+@bp.get("/modules/<slug>/lessons/<lesson_slug>")
+@login_required
+def lesson(slug: str, lesson_slug: str):
+    module = _module_or_404(slug)
+    lessons = module.lessons
+    index = next((i for i, l in enumerate(lessons) if l.slug == lesson_slug), None)
+    if index is None:
+        abort(404)
+    current = lessons[index]
+    services.mark_lesson_read(current_user, current)  # opening a lesson marks it read
+    db.session.commit()
+    return render_template("learn/lesson.html", module=module, lesson=current, index=index, total=len(lessons),
+                           previous=lessons[index - 1] if index else None,
+                           next=lessons[index + 1] if index + 1 < len(lessons) else None)
+
+
+@bp.post("/modules/<slug>/quiz")
+@login_required
+def start_quiz(slug: str):
+    module = _module_or_404(slug)
+    try:
+        attempt = services.start_attempt(current_user, module)
+    except services.QuizError:
+        db.session.rollback()
+        flash(_("You have no quiz attempts left for this module. Ask your trainer for help."), "error")
+        return redirect(url_for("learn.module", slug=slug))
+    db.session.commit()
+    return redirect(url_for("learn.attempt", attempt_id=attempt.id), code=303)
+
+
+@bp.get("/attempts/<int:attempt_id>")
+@login_required
+def attempt(attempt_id: int):
+    attempt = _own_attempt_or_404(attempt_id)
+    if attempt.is_open:
+        return render_template("learn/quiz.html", attempt=attempt, module=attempt.module)
+    return render_template("learn/result.html", attempt=attempt, module=attempt.module, details=_details(attempt))
+
+
+@bp.post("/attempts/<int:attempt_id>/answers")
+@login_required
+def save_answers(attempt_id: int):
+    attempt = _own_attempt_or_404(attempt_id)
+    if not attempt.is_open:
+        flash(_("This attempt has already been submitted; here is its result."), "info")
+        return redirect(url_for("learn.attempt", attempt_id=attempt.id), code=303)
+    services.save_answers(attempt, request.form)
+    db.session.commit()
+    return redirect(url_for("learn.review", attempt_id=attempt.id), code=303)
+
+
+@bp.get("/attempts/<int:attempt_id>/review")
+@login_required
+def review(attempt_id: int):
+    attempt = _own_attempt_or_404(attempt_id)
+    if not attempt.is_open:
+        return redirect(url_for("learn.attempt", attempt_id=attempt.id))
+    problems = {item.id: services.answer_problem(item.version.kind, item) for item in attempt.items}
+    return render_template("learn/review.html", attempt=attempt, module=attempt.module, problems=problems,
+                           order_from_positions=order_from_positions)
+
+
+@bp.post("/attempts/<int:attempt_id>/submit")
+@login_required
+def submit(attempt_id: int):
+    attempt = _own_attempt_or_404(attempt_id)
+    if attempt.is_open and services.submit_attempt(attempt, current_user):
+        db.session.commit()
+    return redirect(url_for("learn.attempt", attempt_id=attempt.id), code=303)
+
+
+def _details(attempt: QuizAttempt) -> list[dict]:
+    """What the result page shows for each item: the answer, the right one, and why."""
+    out = []
+    for item in attempt.items:
+        data, kind = item.version.data, item.version.kind
+        outcome = grade(kind, data, item.answer, item.layout)
+        entry = {"item": item, "data": data, "kind": kind, "outcome": outcome}
+        if kind in ("single", "multiple"):
+            entry["right"] = correct_options(data)
+            entry["chosen"] = set([item.answer] if isinstance(item.answer, str) else item.answer or [])
+            entry["options"] = {o["id"]: o for o in data["options"]}
+        elif kind == "order":
+            steps = {s["id"]: s for s in data["steps"]}
+            entry["learner_order"] = [steps[s] for s in order_from_positions(item.answer, item.layout)]
+            entry["steps"] = data["steps"]
+        else:
+            entry["fields"] = data["fields"]
+            entry["figures"] = item.answer or {}
+        out.append(entry)
+    return out

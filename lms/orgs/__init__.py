@@ -1,0 +1,1 @@
+"""The organisation tree: country > oblast > district > precinct commission."""

@@ -1,0 +1,65 @@
+"""Organisation units. The tree has four fixed levels; each unit stores its ancestors."""
+from __future__ import annotations
+
+import enum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.content.format import pick
+from lms.extensions import JSONType, db
+
+
+class UnitKind(enum.IntEnum):
+    COUNTRY = 0
+    OBLAST = 1
+    DISTRICT = 2
+    PRECINCT = 3
+
+
+ANCESTOR_COLUMNS = ("country_id", "oblast_id", "district_id")
+
+
+class Unit(db.Model):
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    level: Mapped[int] = mapped_column(sa.SmallInteger)
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id", ondelete="RESTRICT"), index=True)
+    country_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    oblast_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    district_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    names: Mapped[dict[str, str]] = mapped_column(JSONType)
+
+    parent: Mapped[Unit | None] = relationship(remote_side=[id], foreign_keys=[parent_id])
+
+    @property
+    def kind(self) -> UnitKind:
+        return UnitKind(self.level)
+
+    def name(self, lang: str) -> str:
+        return pick(self.names, lang) or self.code
+
+    def attach(self, parent: Unit | None) -> None:
+        """Place this unit under `parent`, filling the ancestor columns."""
+        self.parent = parent
+        self.level = 0 if parent is None else parent.level + 1
+        for col in ANCESTOR_COLUMNS:
+            setattr(self, col, None if parent is None else getattr(parent, col))
+        if parent is not None:
+            setattr(self, ANCESTOR_COLUMNS[parent.level], parent.id)
+
+    def ancestor_ids(self) -> list[int]:
+        """This unit's id and its ancestors' ids, nearest first."""
+        ids = [self.id]
+        for col in reversed(ANCESTOR_COLUMNS[: self.level]):
+            ids.append(getattr(self, col))
+        return ids
+
+
+def in_subtree(unit: Unit) -> sa.ColumnElement[bool]:
+    """SQL condition: a `units` row is `unit` itself or below it."""
+    if unit.level >= len(ANCESTOR_COLUMNS):
+        return Unit.id == unit.id
+    return sa.or_(Unit.id == unit.id, getattr(Unit, ANCESTOR_COLUMNS[unit.level]) == unit.id)

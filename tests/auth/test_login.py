@@ -1,0 +1,97 @@
+import sqlalchemy as sa
+
+from lms.auth.models import Role, User
+from lms.extensions import db
+from tests.conftest import PASSWORD
+
+
+def test_login_page_is_a_form_with_the_contract_fields(client, database):
+    html = client.get("/login").get_data(as_text=True)
+    for name in ("username", "password", "csrf_token"):
+        assert f'name="{name}"' in html
+
+
+def test_login_without_csrf_token_is_refused(client, make):
+    make.user("ann")
+    response = client.post("/login", data={"username": "ann", "password": PASSWORD})
+    assert response.status_code == 400
+    assert client.get("/learn/").status_code == 302  # still signed out
+
+
+def test_unknown_user_and_wrong_password_get_the_same_message(browser, make):
+    make.user("ann")
+    unknown = browser.login("nobody", PASSWORD).get_data(as_text=True)
+    wrong = browser.login("ann", "not the password").get_data(as_text=True)
+    message = "The username or password is not correct."
+    assert message in unknown and message in wrong
+
+
+def test_sign_in_and_out(browser, make):
+    make.user("ann")
+    response = browser.login("ann")
+    assert response.status_code == 302
+    assert browser.get("/learn/").status_code == 200
+    browser.post("/logout", from_page="/learn/")
+    assert browser.get("/learn/").status_code == 302
+
+
+def test_inactive_user_cannot_sign_in(browser, make):
+    make.user("ann", active=False)
+    assert browser.login("ann").status_code == 200
+    assert browser.get("/learn/").status_code == 302
+
+
+def test_open_redirect_is_ignored(browser, make):
+    make.user("ann")
+    response = browser.post("/login?next=https://evil.example/", {"username": "ann", "password": PASSWORD},
+                            from_page="/login")
+    assert response.headers["Location"] == "/"
+
+
+def test_temporary_password_forces_a_change(app, browser, make):
+    make.user("ann", must_change_password=True)
+    response = browser.login("ann")
+    assert response.headers["Location"].endswith("/account/password")
+    assert browser.get("/learn/").headers["Location"].endswith("/account/password")
+    bad = browser.post("/account/password", {"current": PASSWORD, "new": "short", "confirm": "short"})
+    assert bad.status_code == 200 and "error-summary" in bad.get_data(as_text=True)
+    new = "a much longer passphrase"
+    ok = browser.post("/account/password", {"current": PASSWORD, "new": new, "confirm": new})
+    assert ok.status_code == 302
+    assert browser.get("/learn/").status_code == 200
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.username == "ann"))
+        assert not user.must_change_password
+    browser.post("/logout", from_page="/learn/")
+    assert browser.login("ann", new).status_code == 302
+
+
+def test_password_change_signs_out_other_sessions(app, make):
+    make.user("ann")
+    from tests.conftest import Browser
+    first, second = Browser(app.test_client()), Browser(app.test_client())
+    first.login("ann")
+    second.login("ann")
+    new = "another long passphrase"
+    first.post("/account/password", {"current": PASSWORD, "new": new, "confirm": new})
+    assert first.get("/learn/").status_code == 200
+    assert second.get("/learn/").status_code == 302
+
+
+def test_login_is_rate_limited(app, browser, make):
+    from lms.extensions import limiter
+    make.user("ann")
+    app.config["LMS_LOGIN_LIMIT"] = "5 per minute"
+    try:
+        codes = [browser.login("ann", "wrong").status_code for _ in range(7)]
+    finally:
+        app.config["LMS_LOGIN_LIMIT"] = "10000 per minute"
+        limiter.reset()
+    assert codes[:5] == [200] * 5 and codes[-1] == 429
+
+
+def test_language_choice_is_kept(browser, make):
+    browser.post("/language", {"lang": "ru", "next": "/login"}, from_page="/login")
+    assert 'lang="ru"' in browser.get("/login").get_data(as_text=True)
+    browser.post("/language", {"lang": "xx"}, from_page="/login")
+    assert 'lang="ru"' in browser.get("/login").get_data(as_text=True)
