@@ -36,13 +36,14 @@ def configure_extensions(app: Flask) -> None:
     from lms import models  # noqa: F401  (registers every model with the metadata)
     from lms.auth import passwords
     from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
-    from lms.i18n import select_locale
+    from lms.i18n import install_template_gettext, select_locale
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    install_template_gettext(app)
     login_manager.init_app(app)
     passwords.init_app(app)
 

@@ -1,7 +1,8 @@
 """Locale choice: the user's setting, then the session, then Accept-Language, then the default."""
 from __future__ import annotations
 
-from flask import current_app, request, session
+from flask import current_app, g, request, session
+from flask_babel import get_translations
 from flask_login import current_user
 
 from lms.config import LANGUAGES
@@ -21,3 +22,23 @@ def select_locale() -> str:
         return chosen
     best = request.accept_languages.best_match(LANGUAGES) if request else None
     return best or current_app.config["LMS_DEFAULT_LOCALE"]
+
+
+def _translations():
+    """The request's catalog, looked up once per request (Flask-Babel's lookup is costly per call)."""
+    try:
+        return g._lms_translations
+    except AttributeError:
+        g._lms_translations = get_translations()
+        return g._lms_translations
+
+
+def install_template_gettext(app) -> None:
+    """Template gettext bound to the per-request catalog; same behaviour as Flask-Babel's."""
+    app.jinja_env.install_gettext_callables(
+        lambda s: _translations().ugettext(s),
+        lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+    )

@@ -21,9 +21,12 @@ login_manager.login_message = None
 login_manager.session_protection = "basic"
 
 
+_USER_BY_TOKEN = sa.select(User).where(User.session_token == sa.bindparam("token"))
+
+
 @login_manager.user_loader
 def load_user(token: str) -> User | None:
-    return db.session.scalar(sa.select(User).where(User.session_token == token))
+    return db.session.scalar(_USER_BY_TOKEN, {"token": token})
 
 
 def safe_next(target: str | None) -> str | None:

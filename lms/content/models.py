@@ -48,7 +48,7 @@ class Lesson(db.Model):
     slug: Mapped[str] = mapped_column(sa.String(64))
     position: Mapped[int]
     title: Mapped[dict[str, str]] = mapped_column(JSONType)
-    body_html: Mapped[dict[str, str]] = mapped_column(JSONType)
+    body_html: Mapped[dict[str, str]] = mapped_column(JSONType, deferred=True)  # loaded only when shown
     content_hash: Mapped[str] = mapped_column(sa.String(64))
     active: Mapped[bool] = mapped_column(default=True)
 

@@ -1,7 +1,7 @@
 """Template helpers: the current language, localised texts and dates."""
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, g, request
 from flask_babel import format_date, format_datetime, get_locale
 
 from lms.content.format import pick
@@ -9,7 +9,12 @@ from lms.i18n import LANGUAGE_NAMES
 
 
 def current_lang() -> str:
-    return str(get_locale() or "ru")
+    """The request's language code, computed once per request."""
+    try:
+        return g._lms_lang
+    except AttributeError:
+        g._lms_lang = str(get_locale() or "ru")
+        return g._lms_lang
 
 
 def init_app(app: Flask) -> None:

@@ -34,24 +34,35 @@ def insert_ignore(model: type, **values: Any) -> None:
 
 
 # --- which modules a learner has -------------------------------------------------------------
+# The statements of the learner's hot pages are built once, with bound parameters, so that each
+# request only binds values (SQLAlchemy then skips rebuilding and re-keying the statement).
 
-def assignment_filter(user: User) -> sa.ColumnElement[bool]:
-    """Live assignments that reach `user`: to them, or to their unit or any unit above it."""
-    targets = [Assignment.user_id == user.id]
-    if user.unit is not None:
-        targets.append(Assignment.unit_id.in_(user.unit.ancestor_ids()))
-    return sa.and_(Assignment.withdrawn_at.is_(None), sa.or_(*targets))
+_UID = sa.bindparam("uid")
+_LIVE = sa.and_(Assignment.withdrawn_at.is_(None),
+                sa.or_(Assignment.user_id == _UID, Assignment.unit_id.in_(sa.bindparam("units", expanding=True))))
+_ASSIGNED_MODULES = (
+    sa.select(Module.id, Module.slug, Module.title, Module.max_attempts, sa.func.min(Assignment.due_date))
+    .join(Assignment, Assignment.module_id == Module.id).where(_LIVE, Module.active)
+    .group_by(Module.id).order_by(Module.position, Module.id))
+_ASSIGNED_MODULE = _ASSIGNED_MODULES.where(Module.id == sa.bindparam("mid"))
+_IS_ASSIGNED = sa.select(Assignment.id).where(_LIVE, Assignment.module_id == sa.bindparam("mid")).limit(1)
+_LESSONS_READ = (
+    sa.select(Lesson.module_id, Lesson.slug, Lesson.title, LessonCompletion.id.is_not(None))
+    .outerjoin(LessonCompletion, sa.and_(LessonCompletion.lesson_id == Lesson.id, LessonCompletion.user_id == _UID))
+    .where(Lesson.module_id.in_(sa.bindparam("mids", expanding=True)), Lesson.active)
+    .order_by(Lesson.module_id, Lesson.position))
+_ATTEMPT_SUMMARY = (
+    sa.select(QuizAttempt.module_id, sa.func.count(), sa.func.max(QuizAttempt.score),
+              sa.func.max(sa.case((QuizAttempt.passed, 1), else_=0)), sa.func.max(ModuleCompletion.completed_at))
+    .outerjoin(ModuleCompletion, sa.and_(ModuleCompletion.user_id == _UID,
+                                         ModuleCompletion.module_id == QuizAttempt.module_id))
+    .where(QuizAttempt.user_id == _UID, QuizAttempt.module_id.in_(sa.bindparam("mids", expanding=True)),
+           QuizAttempt.submitted_at.is_not(None))
+    .group_by(QuizAttempt.module_id))
 
 
-def due_dates(user: User) -> dict[int, date | None]:
-    """module id -> earliest due date among the live assignments reaching `user`."""
-    rows = db.session.execute(
-        sa.select(Assignment.module_id, Assignment.due_date).where(assignment_filter(user)))
-    out: dict[int, date | None] = {}
-    for module_id, due in rows:
-        if module_id not in out or (due and (out[module_id] is None or due < out[module_id])):
-            out[module_id] = due
-    return out
+def _who(user: User) -> dict[str, Any]:
+    return {"uid": user.id, "units": user.unit.ancestor_ids() if user.unit is not None else []}
 
 
 def can_open(user: User, module: Module) -> bool:
@@ -60,20 +71,26 @@ def can_open(user: User, module: Module) -> bool:
         return False
     if user.role in (Role.TRAINER, Role.ADMIN):
         return True
-    return module.id in due_dates(user)
+    return db.session.execute(_IS_ASSIGNED, {**_who(user), "mid": module.id}).first() is not None
+
+
+@dataclass
+class LessonRef:
+    slug: str
+    title: dict[str, str]
 
 
 @dataclass
 class ModuleProgress:
     module: Module
     due_date: date | None
-    lessons_total: int
-    lessons_read: int
-    attempts_used: int
-    best_score: float | None
-    passed: bool
-    completed_at: Any
-    next_lesson: Lesson | None
+    lessons_total: int = 0
+    lessons_read: int = 0
+    attempts_used: int = 0
+    best_score: float | None = None
+    passed: bool = False
+    completed_at: Any = None
+    next_lesson: LessonRef | None = None
 
     @property
     def percent(self) -> int:
@@ -100,50 +117,38 @@ class ModuleProgress:
         return not self.passed and self.attempts_left == 0
 
 
-def progress_for(user: User, modules: dict[int, date | None]) -> list[ModuleProgress]:
-    """Progress of `user` in each module id of `modules` (id -> due date), in a fixed number of queries."""
-    if not modules:
+def progress(user: User, module: Module | None = None) -> list[ModuleProgress]:
+    """The learner's progress in every assigned module (or in `module`), in three queries."""
+    params = _who(user)
+    if module is None:
+        rows = db.session.execute(_ASSIGNED_MODULES, params)
+    else:
+        rows = db.session.execute(_ASSIGNED_MODULE, {**params, "mid": module.id})
+    found = {row.id: ModuleProgress(row, row[-1]) for row in rows}
+    if module is not None and not found:  # a trainer's preview of a module not assigned to them
+        found[module.id] = ModuleProgress(module, None)
+    if not found:
         return []
-    ids = list(modules)
-    mods = db.session.scalars(sa.select(Module).where(Module.id.in_(ids), Module.active)
-                              .order_by(Module.position, Module.id)).all()
-    lessons: dict[int, list[Lesson]] = {}
-    for lesson in db.session.scalars(sa.select(Lesson).where(Lesson.module_id.in_(ids), Lesson.active)
-                                     .order_by(Lesson.position)):
-        lessons.setdefault(lesson.module_id, []).append(lesson)
-    read = set(db.session.scalars(
-        sa.select(LessonCompletion.lesson_id).join(Lesson).where(
-            LessonCompletion.user_id == user.id, Lesson.module_id.in_(ids))))
-    attempts = {
-        row.module_id: row for row in db.session.execute(
-            sa.select(QuizAttempt.module_id, sa.func.count().label("used"), sa.func.max(QuizAttempt.score).label("best"),
-                      sa.func.max(sa.case((QuizAttempt.passed, 1), else_=0)).label("passed"))
-            .where(QuizAttempt.user_id == user.id, QuizAttempt.module_id.in_(ids), QuizAttempt.submitted_at.is_not(None))
-            .group_by(QuizAttempt.module_id))
-    }
-    done = dict(db.session.execute(
-        sa.select(ModuleCompletion.module_id, ModuleCompletion.completed_at)
-        .where(ModuleCompletion.user_id == user.id, ModuleCompletion.module_id.in_(ids))).all())
-    out = []
-    for module in mods:
-        mod_lessons = lessons.get(module.id, [])
-        row = attempts.get(module.id)
-        out.append(ModuleProgress(
-            module=module, due_date=modules[module.id], lessons_total=len(mod_lessons),
-            lessons_read=sum(1 for l in mod_lessons if l.id in read),
-            attempts_used=row.used if row else 0, best_score=row.best if row else None,
-            passed=bool(row and row.passed), completed_at=done.get(module.id),
-            next_lesson=next((l for l in mod_lessons if l.id not in read), None),
-        ))
-    return out
+    params["mids"] = list(found)
+    for module_id, slug, title, read in db.session.execute(_LESSONS_READ, params):
+        p = found[module_id]
+        p.lessons_total += 1
+        if read:
+            p.lessons_read += 1
+        elif p.next_lesson is None:
+            p.next_lesson = LessonRef(slug, title)
+    for module_id, used, best, passed, completed_at in db.session.execute(_ATTEMPT_SUMMARY, params):
+        p = found[module_id]
+        p.attempts_used, p.best_score, p.passed, p.completed_at = used, best, bool(passed), completed_at
+    return list(found.values())
 
 
 def dashboard(user: User) -> list[ModuleProgress]:
-    return progress_for(user, due_dates(user))
+    return progress(user)
 
 
 def module_progress(user: User, module: Module) -> ModuleProgress:
-    return progress_for(user, {module.id: due_dates(user).get(module.id)})[0]
+    return progress(user, module)[0]
 
 
 def lessons_read(user: User, module: Module) -> set[int]:
@@ -154,9 +159,17 @@ def lessons_read(user: User, module: Module) -> set[int]:
 
 # --- lessons and completion ---------------------------------------------------------------------
 
-def mark_lesson_read(user: User, lesson: Lesson) -> None:
+_READ = sa.select(LessonCompletion.id).where(
+    LessonCompletion.user_id == sa.bindparam("uid"), LessonCompletion.lesson_id == sa.bindparam("lid"))
+
+
+def mark_lesson_read(user: User, lesson: Lesson) -> bool:
+    """Record that `user` has read `lesson`; True if this is the first time."""
+    if db.session.execute(_READ, {"uid": user.id, "lid": lesson.id}).first() is not None:
+        return False
     insert_ignore(LessonCompletion, user_id=user.id, lesson_id=lesson.id, completed_at=utcnow())
     update_completion(user, lesson.module)
+    return True
 
 
 def update_completion(user: User, module: Module) -> None:

@@ -5,13 +5,14 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import undefer
 
 from lms.auth.models import Role
 from lms.content.models import Lesson, Module
 from lms.extensions import db
 from lms.learn import services
 from lms.learn.grading import correct_options, grade, order_from_positions
-from lms.learn.models import QuizAttempt
+from lms.learn.models import LessonCompletion, QuizAttempt
 
 bp = Blueprint("learn", __name__)
 
@@ -50,17 +51,30 @@ def module(slug: str):
                            preview=current_user.role != Role.LEARNER)
 
 
+_MODULE_BY_SLUG = sa.select(Module).where(Module.slug == sa.bindparam("slug"), Module.active)
+_LESSON_LIST = (sa.select(Lesson.id, Lesson.slug, Lesson.title)
+                .where(Lesson.module_id == sa.bindparam("mid"), Lesson.active).order_by(Lesson.position))
+_LESSON_AND_READ = (
+    sa.select(Lesson, LessonCompletion.id.is_not(None))
+    .outerjoin(LessonCompletion, sa.and_(LessonCompletion.lesson_id == Lesson.id,
+                                         LessonCompletion.user_id == sa.bindparam("uid")))
+    .where(Lesson.id == sa.bindparam("id")).options(undefer(Lesson.body_html)))
+
+
 @bp.get("/modules/<slug>/lessons/<lesson_slug>")
 @login_required
 def lesson(slug: str, lesson_slug: str):
-    module = _module_or_404(slug)
-    lessons = module.lessons
-    index = next((i for i, l in enumerate(lessons) if l.slug == lesson_slug), None)
+    module = db.session.scalar(_MODULE_BY_SLUG, {"slug": slug})
+    if module is None or not services.can_open(current_user, module):
+        abort(404)
+    lessons = db.session.execute(_LESSON_LIST, {"mid": module.id}).all()
+    index = next((i for i, row in enumerate(lessons) if row.slug == lesson_slug), None)
     if index is None:
         abort(404)
-    current = lessons[index]
-    services.mark_lesson_read(current_user, current)  # opening a lesson marks it read
-    db.session.commit()
+    current, read = db.session.execute(_LESSON_AND_READ, {"id": lessons[index].id, "uid": current_user.id}).one()
+    if not read:  # opening a lesson marks it read
+        services.mark_lesson_read(current_user, current)
+        db.session.commit()
     return render_template("learn/lesson.html", module=module, lesson=current, index=index, total=len(lessons),
                            previous=lessons[index - 1] if index else None,
                            next=lessons[index + 1] if index + 1 < len(lessons) else None)

@@ -1,0 +1,59 @@
+# Two commands for a newcomer: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test install install-dev migrate courses demo translations extract-messages update-catalogs bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+instance/dev-secret-key:
+	mkdir -p instance
+	$(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > $@
+
+## translations: compile the catalogs (.mo files are built, never committed)
+translations: $(VENV)/.installed
+	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then $(BIN)/pybabel compile -q -d translations; fi
+
+## extract-messages / update-catalogs: refresh messages.pot and merge it into every catalog
+extract-messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot lms
+
+update-catalogs: extract-messages
+	$(BIN)/pybabel update -q -N -i translations/messages.pot -d translations
+
+## run: install, migrate the SQLite database, import courses, seed the demo, serve on http://127.0.0.1:5000
+run: $(VENV)/.installed translations instance/dev-secret-key
+	export SECRET_KEY="$${SECRET_KEY:-$$(cat instance/dev-secret-key)}"; \
+	$(FLASK) db upgrade && \
+	$(FLASK) courses import && \
+	$(FLASK) demo seed && \
+	echo "Serving on http://$(HOST):$(PORT)  (accounts admin, monitor, trainer, learner; password $${LMS_DEMO_PASSWORD:-election-demo})" && \
+	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) --workers 2 wsgi:app
+
+## test: install what the tests need and run them all (SQLite, plus PostgreSQL when it is running)
+test: $(VENV)/.installed-dev translations
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed-dev translations
+	$(BIN)/python bench/pages.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache
