@@ -3,12 +3,13 @@ import sqlalchemy as sa
 
 from lms.auth.models import User
 from lms.extensions import db
+from lms.config import ROOT
 from tests.conftest import Browser
 
 
 def test_demo_seed_gives_working_accounts(app, database, tmp_path):
     runner = app.test_cli_runner()
-    assert runner.invoke(args=["courses", "import"]).exit_code == 0
+    assert runner.invoke(args=["courses", "import", str(ROOT / "courses")]).exit_code == 0
     app.config["LMS_DEMO_PASSWORD"] = "demo-pass-123"
     try:
         assert runner.invoke(args=["demo", "seed"]).exit_code == 0
@@ -20,7 +21,8 @@ def test_demo_seed_gives_working_accounts(app, database, tmp_path):
     assert {"admin", "monitor", "trainer", "learner"} <= names
     browser = Browser(app.test_client())
     assert browser.login("learner", "demo-pass-123").status_code == 302
-    assert browser.get("/learn/").status_code == 200
+    dashboard = browser.get("/learn/").get_data(as_text=True)
+    assert dashboard.count('class="card"') == 3  # modules the demo trainer assigned
 
 
 def test_demo_generate(app, database):

@@ -1,6 +1,8 @@
 """Markdown to safe HTML for lessons and question texts."""
 from __future__ import annotations
 
+import functools
+
 import nh3
 from markdown_it import MarkdownIt
 
@@ -12,6 +14,7 @@ _TAGS = {
 }
 
 
+@functools.lru_cache(maxsize=512)
 def markdown_to_html(source: str) -> str:
     """Render CommonMark (with tables) and keep only a safe set of tags."""
     html = _md.render(source)
