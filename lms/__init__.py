@@ -52,15 +52,22 @@ def configure_blueprints(app: Flask) -> None:
     from lms.auth.views import bp as auth_bp
     from lms.core.views import bp as core_bp
     from lms.learn.views import bp as learn_bp
+    from lms.train import accounts, assignments, progress_views  # noqa: F401  (routes on the train blueprint)
+    from lms.train.views import bp as train_bp
+    from lms.admin.views import bp as admin_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(learn_bp, url_prefix="/learn")
+    app.register_blueprint(train_bp, url_prefix="/train")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
 
 
 def configure_cli(app: Flask) -> None:
     from lms.content.cli import courses_cli
     from lms.demo.cli import demo_cli
+    from lms.train.cli import users_cli
 
     app.cli.add_command(courses_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(users_cli)

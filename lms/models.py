@@ -1,10 +1,12 @@
 """Every model, imported in one place for Alembic and the shell."""
 from lms.auth.models import Role, User
 from lms.content.models import Lesson, Module, Question, QuestionVersion
-from lms.learn.models import Assignment, AttemptItem, LessonCompletion, ModuleCompletion, QuizAttempt
+from lms.learn.models import (Assignment, AttemptItem, LearnerProgress, LessonCompletion, ModuleCompletion,
+                               QuizAttempt)
 from lms.orgs.models import Unit, UnitKind
+from lms.train.models import Attendance, AuditEvent, Election, TrainingSession
 
 __all__ = [
-    "Assignment", "AttemptItem", "Lesson", "LessonCompletion", "Module", "ModuleCompletion",
-    "Question", "QuestionVersion", "QuizAttempt", "Role", "Unit", "UnitKind", "User",
+    "Assignment", "AttemptItem", "Attendance", "AuditEvent", "Election", "TrainingSession", "Lesson", "LessonCompletion", "Module", "ModuleCompletion",
+    "LearnerProgress", "Question", "QuestionVersion", "QuizAttempt", "Role", "Unit", "UnitKind", "User",
 ]

@@ -14,6 +14,9 @@ def init_app(app: Flask) -> None:
     memory = app.config["LMS_PASSWORD_MEMORY_KIB"]
     hasher = PasswordHasher(memory_cost=memory, time_cost=3 if memory >= 65536 else 2, parallelism=1)
     app.extensions["lms_hasher"] = hasher
+    # One-time random passwords (about 49 bits, changed at first sign-in) need no memory-hard cost;
+    # a cheap hash lets a trainer import thousands of accounts in seconds. needs_rehash() upgrades it.
+    app.extensions["lms_temp_hasher"] = PasswordHasher(memory_cost=1024, time_cost=1, parallelism=1)
     app.extensions["lms_dummy_hash"] = hasher.hash(secrets.token_hex(8))
 
 
@@ -23,6 +26,11 @@ def _hasher() -> PasswordHasher:
 
 def hash_password(password: str) -> str:
     return _hasher().hash(password)
+
+
+def hash_temporary_password(password: str) -> str:
+    """Hash a password made by temporary_password(); the user must change it at first sign-in."""
+    return current_app.extensions["lms_temp_hasher"].hash(password)
 
 
 def verify_password(stored_hash: str | None, password: str) -> bool:

@@ -71,6 +71,10 @@ def import_modules(specs: list[ModuleSpec]) -> ImportReport:
         _sync_lessons(module, spec)
         report.new_question_versions += _sync_questions(module, spec)
     db.session.flush()
+    from lms.learn import status  # lesson counts may have changed for learners who have these modules
+
+    for module in db.session.scalars(sa.select(Module).where(Module.slug.in_(report.updated))):
+        status.refresh_module(module.id)
     return report
 
 

@@ -20,7 +20,8 @@ def current_lang() -> str:
 def init_app(app: Flask) -> None:
     @app.context_processor
     def globals_():
-        return {"lang": current_lang(), "language_names": LANGUAGE_NAMES, "request_path": request.full_path.rstrip("?")}
+        return {"lang": current_lang(), "language_names": LANGUAGE_NAMES, "request_path": request.full_path.rstrip("?"),
+                "url_endpoints": app.view_functions}
 
     app.jinja_env.filters["t"] = lambda text: pick(text, current_lang())
     app.jinja_env.filters["date"] = lambda d, fmt="medium": format_date(d, fmt) if d else ""

@@ -20,6 +20,7 @@ from lms.auth.passwords import hash_password
 from lms.content.models import Lesson, Module, Question, QuestionVersion
 from lms.demo.seed import seed_units
 from lms.extensions import db
+from lms.learn import status
 from lms.learn.grading import correct_options, grade
 from lms.learn.models import Assignment, AttemptItem, LessonCompletion, ModuleCompletion, QuizAttempt
 from lms.orgs.models import Unit
@@ -118,6 +119,7 @@ def generate_learners(learners: int, seed: int = 1998, oblast_codes: list[str] |
             stats["assignments"] += 1
     db.session.flush()
 
+    first_user = ids.next[User]
     password = hash_password("synthetic-" + str(seed))  # one hash for all: these accounts are for benchmarks
     users, reads, attempts, items, completions = [], [], [], [], []
     for n, unit_id in enumerate(_learner_units(oblasts, learners, ids)):
@@ -177,6 +179,8 @@ def generate_learners(learners: int, seed: int = 1998, oblast_codes: list[str] |
             _bulk(AttemptItem, items)
             _bulk(ModuleCompletion, completions)
     _fix_sequences()
+    db.session.flush()
+    stats["progress rows"] = status.refresh(range(first_user, ids.next[User]))
     db.session.commit()
     return stats
 

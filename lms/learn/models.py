@@ -26,9 +26,15 @@ class Assignment(db.Model):
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id", ondelete="CASCADE"), index=True)
     due_date: Mapped[date | None]
+    # A due date counted back from an election's polling day moves with it.
+    election_id: Mapped[int | None] = mapped_column(sa.ForeignKey("elections.id", ondelete="SET NULL"), index=True)
+    days_before: Mapped[int | None]
+    # Lessons, attempts and completions before this day do not count for this assignment.
+    counts_from: Mapped[date | None]
     assigned_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     withdrawn_at: Mapped[datetime | None]
+    withdrawn_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
     module: Mapped[Module] = relationship()
 
@@ -96,3 +102,36 @@ class ModuleCompletion(db.Model):
     module_id: Mapped[int] = mapped_column(sa.ForeignKey("modules.id", ondelete="CASCADE"), index=True)
     completed_at: Mapped[datetime] = mapped_column(default=utcnow)
     best_score: Mapped[float]
+
+
+class LearnerProgress(db.Model):
+    """One learner's standing in one assigned module, kept up to date on every write.
+
+    Derived from assignments, lessons read, attempts, attendance and completions by
+    lms.learn.status.refresh(); the trainer's matrix, the overdue list and the reports read
+    it instead of recomputing from the raw records. A row exists while the module is assigned.
+    """
+
+    __tablename__ = "learner_progress"
+    __table_args__ = (
+        sa.Index("ix_learner_progress_module_status", "module_id", "status"),
+        sa.Index("ix_learner_progress_unit", "unit_id", "module_id"),
+    )
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    module_id: Mapped[int] = mapped_column(sa.ForeignKey("modules.id", ondelete="CASCADE"), primary_key=True)
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id", ondelete="SET NULL"))
+    due_date: Mapped[date | None]
+    since: Mapped[date | None]
+    lessons_read: Mapped[int] = mapped_column(default=0)
+    lessons_total: Mapped[int] = mapped_column(default=0)
+    attempts: Mapped[int] = mapped_column(default=0)
+    failed_attempts: Mapped[int] = mapped_column(default=0)
+    best_score: Mapped[float | None]
+    first_score: Mapped[float | None]
+    passed: Mapped[bool] = mapped_column(default=False)
+    first_passed: Mapped[bool | None]
+    started_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    # not_started | in_progress | failed (no attempts left) | completed; "overdue" is derived from due_date
+    status: Mapped[str] = mapped_column(sa.String(16), default="not_started")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from lms.auth.models import Role, User
 from lms.content.models import Lesson, Module, Question, QuestionVersion
 from lms.extensions import db
+from lms.learn import status
 from lms.learn.grading import grade
 from lms.learn.models import Assignment, AttemptItem, LessonCompletion, ModuleCompletion, QuizAttempt
 from lms.timeutil import today, utcnow
@@ -41,37 +42,47 @@ _UID = sa.bindparam("uid")
 _LIVE = sa.and_(Assignment.withdrawn_at.is_(None),
                 sa.or_(Assignment.user_id == _UID, Assignment.unit_id.in_(sa.bindparam("units", expanding=True))))
 _ASSIGNED_MODULES = (
-    sa.select(Module.id, Module.slug, Module.title, Module.max_attempts, sa.func.min(Assignment.due_date))
+    sa.select(Module.id, Module.slug, Module.title, Module.max_attempts, Module.requires_attendance,
+              sa.func.min(Assignment.due_date).label("due"), sa.func.max(Assignment.counts_from).label("since"))
     .join(Assignment, Assignment.module_id == Module.id).where(_LIVE, Module.active)
     .group_by(Module.id).order_by(Module.position, Module.id))
 _ASSIGNED_MODULE = _ASSIGNED_MODULES.where(Module.id == sa.bindparam("mid"))
-_IS_ASSIGNED = sa.select(Assignment.id).where(_LIVE, Assignment.module_id == sa.bindparam("mid")).limit(1)
+_ACCESS = (sa.select(sa.func.count(Assignment.id), sa.func.max(Assignment.counts_from))
+           .where(_LIVE, Assignment.module_id == sa.bindparam("mid")))
 _LESSONS_READ = (
-    sa.select(Lesson.module_id, Lesson.slug, Lesson.title, LessonCompletion.id.is_not(None))
+    sa.select(Lesson.module_id, Lesson.slug, Lesson.title, LessonCompletion.completed_at)
     .outerjoin(LessonCompletion, sa.and_(LessonCompletion.lesson_id == Lesson.id, LessonCompletion.user_id == _UID))
     .where(Lesson.module_id.in_(sa.bindparam("mids", expanding=True)), Lesson.active)
     .order_by(Lesson.module_id, Lesson.position))
-_ATTEMPT_SUMMARY = (
-    sa.select(QuizAttempt.module_id, sa.func.count(), sa.func.max(QuizAttempt.score),
-              sa.func.max(sa.case((QuizAttempt.passed, 1), else_=0)), sa.func.max(ModuleCompletion.completed_at))
-    .outerjoin(ModuleCompletion, sa.and_(ModuleCompletion.user_id == _UID,
-                                         ModuleCompletion.module_id == QuizAttempt.module_id))
+_ATTEMPTS = (
+    sa.select(QuizAttempt.module_id, QuizAttempt.score, QuizAttempt.passed, QuizAttempt.submitted_at)
     .where(QuizAttempt.user_id == _UID, QuizAttempt.module_id.in_(sa.bindparam("mids", expanding=True)),
-           QuizAttempt.submitted_at.is_not(None))
-    .group_by(QuizAttempt.module_id))
+           QuizAttempt.submitted_at.is_not(None)))
+_COMPLETIONS = sa.select(ModuleCompletion.module_id, ModuleCompletion.completed_at).where(
+    ModuleCompletion.user_id == _UID, ModuleCompletion.module_id.in_(sa.bindparam("mids", expanding=True)))
+
+
+def counts(when: datetime | None, since: date | None) -> bool:
+    """Does an activity at `when` count, given assignments that count only from `since`?"""
+    return when is not None and (since is None or when.date() >= since)
 
 
 def _who(user: User) -> dict[str, Any]:
     return {"uid": user.id, "units": user.unit.ancestor_ids() if user.unit is not None else []}
 
 
-def can_open(user: User, module: Module) -> bool:
-    """Learners open assigned modules; trainers and admins may open any module to preview it."""
+def access(user: User, module: Module) -> tuple[bool, date | None]:
+    """(may `user` open `module`, the day from which their work on it counts)."""
     if not module.active:
-        return False
-    if user.role in (Role.TRAINER, Role.ADMIN):
-        return True
-    return db.session.execute(_IS_ASSIGNED, {**_who(user), "mid": module.id}).first() is not None
+        return False, None
+    assigned, since = db.session.execute(_ACCESS, {**_who(user), "mid": module.id}).one()
+    if user.role in (Role.TRAINER, Role.ADMIN):  # they may preview any module
+        return True, since
+    return bool(assigned), since
+
+
+def can_open(user: User, module: Module) -> bool:
+    return access(user, module)[0]
 
 
 @dataclass
@@ -84,6 +95,7 @@ class LessonRef:
 class ModuleProgress:
     module: Module
     due_date: date | None
+    since: date | None = None
     lessons_total: int = 0
     lessons_read: int = 0
     attempts_used: int = 0
@@ -124,22 +136,29 @@ def progress(user: User, module: Module | None = None) -> list[ModuleProgress]:
         rows = db.session.execute(_ASSIGNED_MODULES, params)
     else:
         rows = db.session.execute(_ASSIGNED_MODULE, {**params, "mid": module.id})
-    found = {row.id: ModuleProgress(row, row[-1]) for row in rows}
+    found = {row.id: ModuleProgress(row, row.due, row.since) for row in rows}
     if module is not None and not found:  # a trainer's preview of a module not assigned to them
         found[module.id] = ModuleProgress(module, None)
     if not found:
         return []
     params["mids"] = list(found)
-    for module_id, slug, title, read in db.session.execute(_LESSONS_READ, params):
+    for module_id, slug, title, read_at in db.session.execute(_LESSONS_READ, params):
         p = found[module_id]
         p.lessons_total += 1
-        if read:
+        if counts(read_at, p.since):
             p.lessons_read += 1
         elif p.next_lesson is None:
             p.next_lesson = LessonRef(slug, title)
-    for module_id, used, best, passed, completed_at in db.session.execute(_ATTEMPT_SUMMARY, params):
+    for module_id, score, passed, submitted_at in db.session.execute(_ATTEMPTS, params):
         p = found[module_id]
-        p.attempts_used, p.best_score, p.passed, p.completed_at = used, best, bool(passed), completed_at
+        if counts(submitted_at, p.since):
+            p.attempts_used += 1
+            p.best_score = score if p.best_score is None else max(p.best_score, score)
+            p.passed = p.passed or bool(passed)
+    for module_id, completed_at in db.session.execute(_COMPLETIONS, params):
+        p = found[module_id]
+        if counts(completed_at, p.since):
+            p.completed_at = completed_at
     return list(found.values())
 
 
@@ -151,43 +170,72 @@ def module_progress(user: User, module: Module) -> ModuleProgress:
     return progress(user, module)[0]
 
 
-def lessons_read(user: User, module: Module) -> set[int]:
-    return set(db.session.scalars(
-        sa.select(LessonCompletion.lesson_id).join(Lesson).where(
-            LessonCompletion.user_id == user.id, Lesson.module_id == module.id)))
+def lessons_read(user: User, module: Module, since: date | None = None) -> set[int]:
+    rows = db.session.execute(
+        sa.select(LessonCompletion.lesson_id, LessonCompletion.completed_at).join(Lesson).where(
+            LessonCompletion.user_id == user.id, Lesson.module_id == module.id))
+    return {lesson_id for lesson_id, at in rows if counts(at, since)}
 
 
 # --- lessons and completion ---------------------------------------------------------------------
 
-_READ = sa.select(LessonCompletion.id).where(
+_READ_AT = sa.select(LessonCompletion).where(
     LessonCompletion.user_id == sa.bindparam("uid"), LessonCompletion.lesson_id == sa.bindparam("lid"))
 
 
-def mark_lesson_read(user: User, lesson: Lesson) -> bool:
-    """Record that `user` has read `lesson`; True if this is the first time."""
-    if db.session.execute(_READ, {"uid": user.id, "lid": lesson.id}).first() is not None:
+def mark_lesson_read(user: User, lesson: Lesson, since: date | None = None) -> bool:
+    """Record that `user` has read `lesson`; True if that changed anything.
+
+    A reading from before `since` (an earlier election's training) is renewed.
+    """
+    existing = db.session.scalar(_READ_AT, {"uid": user.id, "lid": lesson.id})
+    if existing is not None and counts(existing.completed_at, since):
         return False
-    insert_ignore(LessonCompletion, user_id=user.id, lesson_id=lesson.id, completed_at=utcnow())
-    update_completion(user, lesson.module)
+    if existing is None:
+        insert_ignore(LessonCompletion, user_id=user.id, lesson_id=lesson.id, completed_at=utcnow())
+    else:
+        existing.completed_at = utcnow()
+    update_completion(user, lesson.module, since)
+    status.refresh([user.id])
     return True
 
 
-def update_completion(user: User, module: Module) -> None:
-    """Record the module as complete once every lesson is read and the quiz is passed."""
-    best = db.session.scalar(sa.select(sa.func.max(QuizAttempt.score)).where(
+def attended(user: User, module: Module, since: date | None) -> bool:
+    from lms.train.models import Attendance, TrainingSession
+
+    query = (sa.select(TrainingSession.id).join(Attendance, Attendance.session_id == TrainingSession.id)
+             .where(Attendance.user_id == user.id, TrainingSession.module_id == module.id))
+    if since is not None:
+        query = query.where(TrainingSession.held_on >= since)
+    return db.session.execute(query.limit(1)).first() is not None
+
+
+def update_completion(user: User, module: Module, since: date | None = None) -> None:
+    """Record the module as complete once every lesson is read, the quiz passed and, where the
+    module requires it, an in-person session attended; all since `since`."""
+    passed = db.session.execute(sa.select(QuizAttempt.score, QuizAttempt.submitted_at).where(
         QuizAttempt.user_id == user.id, QuizAttempt.module_id == module.id, QuizAttempt.passed.is_(True)))
-    if best is None:
+    scores = [score for score, at in passed if counts(at, since)]
+    if not scores:
         return
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(Lesson).where(
-        Lesson.module_id == module.id, Lesson.active))
-    if len(lessons_read(user, module) & set(l.id for l in module.lessons)) < total:
+    best = max(scores)
+    if not {l.id for l in module.lessons} <= lessons_read(user, module, since):
+        return
+    if module.requires_attendance and not attended(user, module, since):
         return
     completion = db.session.scalar(sa.select(ModuleCompletion).where(
         ModuleCompletion.user_id == user.id, ModuleCompletion.module_id == module.id))
     if completion is None:
         insert_ignore(ModuleCompletion, user_id=user.id, module_id=module.id, completed_at=utcnow(), best_score=best)
+    elif not counts(completion.completed_at, since):  # a new cycle: this completion replaces the old one
+        completion.completed_at, completion.best_score = utcnow(), best
     elif best > completion.best_score:
         completion.best_score = best
+
+
+def refresh_completion(user: User, module: Module) -> None:
+    """Re-check completion with the learner's current assignments (after attendance is recorded)."""
+    update_completion(user, module, access(user, module)[1])
 
 
 # --- quiz attempts ----------------------------------------------------------------------------
@@ -304,5 +352,6 @@ def submit_attempt(attempt: QuizAttempt, user: User) -> bool:
         return False
     db.session.flush()
     db.session.refresh(attempt)
-    update_completion(user, attempt.module)
+    refresh_completion(user, attempt.module)
+    status.refresh([user.id])
     return True

@@ -42,7 +42,7 @@ def dashboard():
 def module(slug: str):
     module = _module_or_404(slug)
     progress = services.module_progress(current_user, module)
-    read = services.lessons_read(current_user, module)
+    read = services.lessons_read(current_user, module, progress.since)
     attempts = db.session.scalars(sa.select(QuizAttempt).where(
         QuizAttempt.user_id == current_user.id, QuizAttempt.module_id == module.id)
         .order_by(QuizAttempt.number)).all()
@@ -55,7 +55,7 @@ _MODULE_BY_SLUG = sa.select(Module).where(Module.slug == sa.bindparam("slug"), M
 _LESSON_LIST = (sa.select(Lesson.id, Lesson.slug, Lesson.title)
                 .where(Lesson.module_id == sa.bindparam("mid"), Lesson.active).order_by(Lesson.position))
 _LESSON_AND_READ = (
-    sa.select(Lesson, LessonCompletion.id.is_not(None))
+    sa.select(Lesson, LessonCompletion.completed_at)
     .outerjoin(LessonCompletion, sa.and_(LessonCompletion.lesson_id == Lesson.id,
                                          LessonCompletion.user_id == sa.bindparam("uid")))
     .where(Lesson.id == sa.bindparam("id")).options(undefer(Lesson.body_html)))
@@ -65,15 +65,16 @@ _LESSON_AND_READ = (
 @login_required
 def lesson(slug: str, lesson_slug: str):
     module = db.session.scalar(_MODULE_BY_SLUG, {"slug": slug})
-    if module is None or not services.can_open(current_user, module):
+    allowed, since = services.access(current_user, module) if module else (False, None)
+    if not allowed:
         abort(404)
     lessons = db.session.execute(_LESSON_LIST, {"mid": module.id}).all()
     index = next((i for i, row in enumerate(lessons) if row.slug == lesson_slug), None)
     if index is None:
         abort(404)
-    current, read = db.session.execute(_LESSON_AND_READ, {"id": lessons[index].id, "uid": current_user.id}).one()
-    if not read:  # opening a lesson marks it read
-        services.mark_lesson_read(current_user, current)
+    current, read_at = db.session.execute(_LESSON_AND_READ, {"id": lessons[index].id, "uid": current_user.id}).one()
+    if not services.counts(read_at, since):  # opening a lesson marks it read
+        services.mark_lesson_read(current_user, current, since)
         db.session.commit()
     return render_template("learn/lesson.html", module=module, lesson=current, index=index, total=len(lessons),
                            previous=lessons[index - 1] if index else None,

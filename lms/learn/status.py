@@ -1,0 +1,140 @@
+"""Keep `learner_progress` true: recompute the rows of given learners from the raw records.
+
+The rules are the learner dashboard's (lms.learn.services.progress): only live assignments
+count, work before an assignment's `counts_from` day does not, a module is complete when
+its lessons are read, its quiz passed and (where required) a session attended.
+Called in the same transaction as every write that can change a learner's standing.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from lms.auth.models import Role, User
+from lms.content.models import Lesson, Module
+from lms.extensions import db
+from lms.learn.models import (Assignment, LearnerProgress, LessonCompletion, ModuleCompletion, QuizAttempt)
+from lms.orgs.models import Unit, in_subtree
+
+CHUNK = 500
+
+
+def _counts(when: datetime | None, since: date | None) -> bool:
+    return when is not None and (since is None or when.date() >= since)
+
+
+def refresh(user_ids: Iterable[int]) -> int:
+    """Recompute every learner_progress row of these users; returns the number of rows written."""
+    ids = sorted(set(user_ids))
+    written = 0
+    for start in range(0, len(ids), CHUNK):
+        written += _refresh_chunk(ids[start:start + CHUNK])
+    return written
+
+
+def refresh_unit(unit: Unit) -> int:
+    """Recompute the rows of every learner at or below `unit`."""
+    ids = db.session.scalars(sa.select(User.id).join(Unit, User.unit_id == Unit.id)
+                             .where(in_subtree(unit), User.role == Role.LEARNER)).all()
+    return refresh(ids)
+
+
+def refresh_module(module_id: int) -> int:
+    """Recompute the rows of every learner who has `module_id` (after its lessons change)."""
+    ids = db.session.scalars(sa.select(LearnerProgress.user_id).where(LearnerProgress.module_id == module_id)).all()
+    return refresh(ids)
+
+
+def _refresh_chunk(uids: list[int]) -> int:
+    session = db.session
+    users = session.execute(
+        sa.select(User.id, User.unit_id, Unit.district_id, Unit.oblast_id, Unit.country_id)
+        .outerjoin(Unit, User.unit_id == Unit.id).where(User.id.in_(uids), User.role == Role.LEARNER)).all()
+    reach: dict[int, list[int]] = defaultdict(list)  # unit id -> learners at or below it
+    unit_of: dict[int, int | None] = {}
+    for uid, unit_id, *ancestors in users:
+        unit_of[uid] = unit_id
+        for unit in (unit_id, *ancestors):
+            if unit is not None:
+                reach[unit].append(uid)
+    learners = set(unit_of)
+    session.execute(sa.delete(LearnerProgress).where(LearnerProgress.user_id.in_(uids)))
+    if not learners:
+        return 0
+
+    # (user, module) -> [earliest due date, latest counts_from]
+    assigned: dict[tuple[int, int], list] = {}
+    rows = session.execute(
+        sa.select(Assignment.user_id, Assignment.unit_id, Assignment.module_id, Assignment.due_date,
+                  Assignment.counts_from)
+        .join(Module, Module.id == Assignment.module_id)
+        .where(Assignment.withdrawn_at.is_(None), Module.active,
+               sa.or_(Assignment.user_id.in_(learners), Assignment.unit_id.in_(list(reach)))))
+    for user_id, unit_id, module_id, due, since in rows:
+        for uid in ([user_id] if user_id is not None else reach.get(unit_id, [])):
+            if uid not in learners:
+                continue
+            entry = assigned.setdefault((uid, module_id), [due, since])
+            if due is not None and (entry[0] is None or due < entry[0]):
+                entry[0] = due
+            if since is not None and (entry[1] is None or since > entry[1]):
+                entry[1] = since
+    if not assigned:
+        return 0
+    module_ids = {m for _, m in assigned}
+    modules = {m.id: m for m in session.execute(
+        sa.select(Module.id, Module.max_attempts, Module.requires_attendance).where(Module.id.in_(module_ids)))}
+    lessons: dict[int, set[int]] = defaultdict(set)
+    for lesson_id, module_id in session.execute(
+            sa.select(Lesson.id, Lesson.module_id).where(Lesson.module_id.in_(module_ids), Lesson.active)):
+        lessons[module_id].add(lesson_id)
+    lesson_module = {lid: mid for mid, lids in lessons.items() for lid in lids}
+
+    reads: dict[tuple[int, int], list[datetime]] = defaultdict(list)
+    for uid, lesson_id, at in session.execute(
+            sa.select(LessonCompletion.user_id, LessonCompletion.lesson_id, LessonCompletion.completed_at)
+            .where(LessonCompletion.user_id.in_(learners), LessonCompletion.lesson_id.in_(list(lesson_module)))):
+        reads[(uid, lesson_module[lesson_id])].append(at)
+    attempts: dict[tuple[int, int], list] = defaultdict(list)
+    for uid, module_id, number, score, passed, at in session.execute(
+            sa.select(QuizAttempt.user_id, QuizAttempt.module_id, QuizAttempt.number, QuizAttempt.score,
+                      QuizAttempt.passed, QuizAttempt.submitted_at)
+            .where(QuizAttempt.user_id.in_(learners), QuizAttempt.module_id.in_(module_ids),
+                   QuizAttempt.submitted_at.is_not(None)).order_by(QuizAttempt.number)):
+        attempts[(uid, module_id)].append((score, passed, at))
+    done = {(uid, mid): at for uid, mid, at in session.execute(
+        sa.select(ModuleCompletion.user_id, ModuleCompletion.module_id, ModuleCompletion.completed_at)
+        .where(ModuleCompletion.user_id.in_(learners), ModuleCompletion.module_id.in_(module_ids)))}
+
+    out = []
+    for (uid, module_id), (due, since) in assigned.items():
+        module = modules[module_id]
+        read_times = [at for at in reads.get((uid, module_id), []) if _counts(at, since)]
+        tries = [a for a in attempts.get((uid, module_id), []) if _counts(a[2], since)]
+        passed = any(p for _, p, _ in tries)
+        completed_at = done.get((uid, module_id))
+        if not _counts(completed_at, since):
+            completed_at = None
+        activity = read_times + [at for _, _, at in tries]
+        if completed_at:
+            status = "completed"
+        elif not passed and module.max_attempts and len(tries) >= module.max_attempts:
+            status = "failed"
+        elif activity:
+            status = "in_progress"
+        else:
+            status = "not_started"
+        out.append({
+            "user_id": uid, "module_id": module_id, "unit_id": unit_of[uid], "due_date": due, "since": since,
+            "lessons_read": len(read_times), "lessons_total": len(lessons[module_id]),
+            "attempts": len(tries), "failed_attempts": sum(1 for _, p, _ in tries if not p),
+            "best_score": max((s for s, _, _ in tries), default=None),
+            "first_score": tries[0][0] if tries else None, "passed": passed,
+            "first_passed": bool(tries[0][1]) if tries else None,
+            "started_at": min(activity) if activity else None, "completed_at": completed_at, "status": status,
+        })
+    session.execute(sa.insert(LearnerProgress), out)
+    return len(out)

@@ -1,0 +1,1 @@
+"""Trainer workspace: accounts, assignments, elections, sessions, progress."""
