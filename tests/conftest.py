@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -156,8 +157,33 @@ class Factory:
         with self.app.app_context():
             a = Assignment(module_id=module_id, user_id=user, unit_id=unit, **kw)
             db.session.add(a)
+            db.session.flush()
+            refresh_all()
             db.session.commit()
             return a.id
+
+
+def refresh_all() -> None:
+    """Recompute every learner's progress rows, as the app's own writes do."""
+    from lms.learn import status
+    status.refresh(db.session.scalars(sa.select(User.id).where(User.role == Role.LEARNER)).all())
+
+
+@contextmanager
+def count_queries(app):
+    """Collect the SQL statements run inside the block."""
+    statements: list[str] = []
+
+    def listen(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", listen)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", listen)
 
 
 @pytest.fixture

@@ -1,6 +1,8 @@
 """Template helpers: the current language, localised texts and dates."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Flask, g, request
 from flask_babel import format_date, format_datetime, get_locale
 
@@ -17,6 +19,19 @@ def current_lang() -> str:
         return g._lms_lang
 
 
+def format_date_cached(d, fmt: str = "medium") -> str:
+    """Babel's date formatting, memoised per request: long tables repeat the same few dates."""
+    if not d:
+        return ""
+    if isinstance(d, datetime):  # a date is shown for the calendar day only
+        d = d.date()
+    cache = g.setdefault("_lms_dates", {})
+    key = (d, fmt)
+    if key not in cache:
+        cache[key] = format_date(d, fmt)
+    return cache[key]
+
+
 def init_app(app: Flask) -> None:
     @app.context_processor
     def globals_():
@@ -24,7 +39,7 @@ def init_app(app: Flask) -> None:
                 "url_endpoints": app.view_functions}
 
     app.jinja_env.filters["t"] = lambda text: pick(text, current_lang())
-    app.jinja_env.filters["date"] = lambda d, fmt="medium": format_date(d, fmt) if d else ""
+    app.jinja_env.filters["date"] = format_date_cached
     app.jinja_env.filters["datetime"] = lambda d, fmt="medium": format_datetime(d, fmt) if d else ""
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -8,9 +8,10 @@ Rows are written with bulk inserts and explicit ids, in one transaction.
 """
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -43,9 +44,46 @@ class _Ids:
         return value
 
 
+class _Json(str):
+    """A value already encoded as JSON text."""
+
+
 def _bulk(model: type, rows: list[dict[str, Any]]) -> None:
-    for start in range(0, len(rows), CHUNK):
-        db.session.execute(sa.insert(model), rows[start:start + CHUNK])
+    """Write rows straight through the driver (COPY on PostgreSQL, executemany on SQLite).
+
+    Millions of rows go through here, so this skips SQLAlchemy's per-row processing; values are
+    converted the way SQLAlchemy would store them.
+    """
+    if not rows:
+        return
+    table = model.__table__
+    columns = list(rows[0])
+    json_columns = {c.name for c in table.columns if isinstance(c.type, sa.JSON)}
+    connection = db.session.connection()
+    sqlite = connection.dialect.name == "sqlite"
+
+    def convert(row: dict[str, Any]) -> list[Any]:
+        out = []
+        for name in columns:
+            value = row[name]
+            if name in json_columns:
+                value = value if isinstance(value, _Json) else json.dumps(value)
+            elif sqlite and isinstance(value, datetime):
+                value = value.strftime("%Y-%m-%d %H:%M:%S.%f")
+            elif sqlite and isinstance(value, date):
+                value = value.isoformat()
+            out.append(value)
+        return out
+
+    cursor = connection.connection.driver_connection.cursor()
+    names = ", ".join(columns)
+    if sqlite:
+        cursor.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' * len(columns))})",
+                           map(convert, rows))
+    else:
+        with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(convert(row))
     rows.clear()
 
 
@@ -108,7 +146,17 @@ def generate_learners(learners: int, seed: int = 1998, oblast_codes: list[str] |
     bank = {m.id: db.session.scalars(sa.select(QuestionVersion).join(
         Question, QuestionVersion.question_id == Question.id).where(
         Question.module_id == m.id, Question.active, QuestionVersion.number == Question.version)).all() for m in modules}
-    difficulty = {v.id: rng.uniform(0.55, 0.95) for vs in bank.values() for v in vs}
+    # Each question's right and wrong answer, graded once: (version id, difficulty, {right?: (layout, answer, credit)})
+    variants = {}
+    for module_id, versions in bank.items():
+        variants[module_id] = []
+        for v in versions:
+            layout = [o["id"] for o in v.data.get("options", v.data.get("steps", v.data.get("fields", [])))]
+            both = {}
+            for right in (True, False):
+                answer = _fake_answer(v.kind, v.data, layout, right, rng)
+                both[right] = (_Json(json.dumps(layout)), _Json(json.dumps(answer)), grade(v.kind, v.data, answer, layout).credit)
+            variants[module_id].append((v.id, rng.uniform(0.55, 0.95), both))
     ids = _Ids(Unit, User, QuizAttempt)
     stats = dict.fromkeys(("learners", "assignments", "lessons read", "attempts", "answers", "completions"), 0)
 
@@ -143,15 +191,12 @@ def generate_learners(learners: int, seed: int = 1998, oblast_codes: list[str] |
             passed_at, best = None, None
             for number in (1, 2, 3):
                 aid = ids.take(QuizAttempt)
-                drawn = rng.sample(bank[m.id], min(m.questions_per_attempt, len(bank[m.id])))
+                drawn = rng.sample(variants[m.id], min(m.questions_per_attempt, len(variants[m.id])))
                 total = 0.0
-                for pos, v in enumerate(drawn):
-                    layout = [o["id"] for o in v.data.get("options", v.data.get("steps", v.data.get("fields", [])))]
-                    right = rng.random() < difficulty[v.id] + skill + 0.1 * (number - 1)
-                    answer = _fake_answer(v.kind, v.data, layout, right, rng)
-                    credit = grade(v.kind, v.data, answer, layout).credit
+                for pos, (vid, ease, both) in enumerate(drawn):
+                    layout, answer, credit = both[rng.random() < ease + skill + 0.1 * (number - 1)]
                     total += credit
-                    items.append({"attempt_id": aid, "position": pos, "question_version_id": v.id,
+                    items.append({"attempt_id": aid, "position": pos, "question_version_id": vid,
                                   "layout": layout, "answer": answer, "credit": credit})
                 score = round(100 * total / len(drawn), 1)
                 submitted = start + timedelta(hours=number, minutes=30)

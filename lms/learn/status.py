@@ -136,5 +136,5 @@ def _refresh_chunk(uids: list[int]) -> int:
             "first_passed": bool(tries[0][1]) if tries else None,
             "started_at": min(activity) if activity else None, "completed_at": completed_at, "status": status,
         })
-    session.execute(sa.insert(LearnerProgress), out)
+    session.connection().execute(LearnerProgress.__table__.insert(), out)
     return len(out)

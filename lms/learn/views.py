@@ -101,7 +101,7 @@ def attempt(attempt_id: int):
     attempt = _own_attempt_or_404(attempt_id)
     if attempt.is_open:
         return render_template("learn/quiz.html", attempt=attempt, module=attempt.module)
-    return render_template("learn/result.html", attempt=attempt, module=attempt.module, details=_details(attempt))
+    return render_template("learn/result.html", attempt=attempt, module=attempt.module, details=attempt_details(attempt))
 
 
 @bp.post("/attempts/<int:attempt_id>/answers")
@@ -136,7 +136,7 @@ def submit(attempt_id: int):
     return redirect(url_for("learn.attempt", attempt_id=attempt.id), code=303)
 
 
-def _details(attempt: QuizAttempt) -> list[dict]:
+def attempt_details(attempt: QuizAttempt) -> list[dict]:
     """What the result page shows for each item: the answer, the right one, and why."""
     out = []
     for item in attempt.items:

@@ -1,2 +1,151 @@
-"""Trainer workspace: the progress matrix, a learner's record, the overdue list."""
-from lms.train.views import bp  # noqa: F401
+"""Trainer workspace: the progress matrix and its exports, a learner's record, the overdue list."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lms.content.format import pick
+from lms.content.models import Module
+from lms.core.export import csv_response, xlsx_response
+from lms.core.templating import current_lang, format_date_cached
+from lms.extensions import db
+from lms.learn.models import LearnerProgress, QuizAttempt
+from lms.learn.views import attempt_details
+from lms.orgs.models import Unit
+from lms.train import progress as svc
+from lms.train.scope import learner_or_404, trainer_required, unit_or_404, units_in_scope
+from lms.train.views import bp
+
+STATUS_LABELS = {
+    "overdue": "Overdue", "not_started": "Not started", "in_progress": "In progress",
+    "failed": "Not passed", "failed_twice": "Failed twice or more", "completed": "Completed",
+}
+
+
+def _filter() -> svc.MatrixFilter:
+    args = request.args
+    unit_id = args.get("unit", type=int)
+    unit = unit_or_404(current_user, unit_id) if unit_id else None
+    module_id = args.get("module", type=int)
+    if module_id and db.session.get(Module, module_id) is None:
+        abort(404)
+    status = args.get("status") if args.get("status") in svc.STATUSES else None
+    return svc.MatrixFilter(unit=unit, module_id=module_id, status=status, q=args.get("q", "").strip()[:100],
+                            page=max(1, args.get("page", 1, type=int)))
+
+
+def _choices():
+    units = db.session.scalars(units_in_scope(current_user).where(Unit.level < 3)).all()
+    modules = db.session.scalars(sa.select(Module).where(Module.active).order_by(Module.position)).all()
+    return units, modules
+
+
+def cell_view(cell: LearnerProgress | None, today, labels: dict[str, str]) -> tuple[str, str, str] | None:
+    """(status key, label, detail line) for one matrix cell, formatted once in Python."""
+    if cell is None:
+        return None
+    key = "overdue" if cell.status != "completed" and cell.due_date and cell.due_date < today else cell.status
+    parts = []
+    if cell.best_score is not None:
+        parts.append(f"{round(cell.best_score)}%")
+    if cell.attempts:
+        parts.append(f"{cell.attempts}×")
+    if cell.completed_at:
+        parts.append(format_date_cached(cell.completed_at, "short"))
+    elif cell.due_date:
+        parts.append(f"{labels['due']} {format_date_cached(cell.due_date, 'short')}")
+    return key, labels[key], " · ".join(parts)
+
+
+def status_labels() -> dict[str, str]:
+    return {"completed": _("Completed"), "in_progress": _("In progress"), "not_started": _("Not started"),
+            "overdue": _("Overdue"), "failed": _("Not passed"), "due": _("due")}
+
+
+@bp.get("/progress")
+@trainer_required
+def progress():
+    f = _filter()
+    units, modules = _choices()
+    m = svc.matrix(current_user, f)
+    today, labels = svc.today(), status_labels()
+    rows = [(l, [cell_view(m.cells.get((l.id, mod.id)), today, labels) for mod in m.modules]) for l in m.learners]
+    return render_template("train/progress.html", m=m, rows=rows, f=f, units=units,
+                           all_modules=modules, statuses=svc.STATUSES, args=request.args.to_dict(),
+                           today=svc.today())
+
+
+def _cell_text(cell: LearnerProgress | None) -> str:
+    if cell is None:
+        return _("Not assigned")
+    if cell.status != "completed" and cell.due_date and cell.due_date < svc.today():
+        return _("Overdue")
+    return {"completed": _("Completed"), "in_progress": _("In progress"), "failed": _("Not passed"),
+            "not_started": _("Not started")}[cell.status]
+
+
+@bp.get("/progress/export.<fmt>")
+@trainer_required
+def progress_export(fmt: str):
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    f = _filter()
+    lang = current_lang()
+    modules = svc._modules(f)
+    header = [_("Full name"), _("Username"), _("Unit code"), _("Unit")]
+    for m in modules:
+        title = pick(m.title, lang)
+        header += [f"{title}: {_('status')}", f"{title}: {_('best score')}", f"{title}: {_('attempts')}",
+                   f"{title}: {_('completed on')}"]
+
+    def rows():
+        for user, mods, cells in svc.export_rows(current_user, f):
+            row = [user.full_name, user.username, user.unit.code if user.unit else "", user.unit.name(lang) if user.unit else ""]
+            for m in mods:
+                cell = cells.get((user.id, m.id))
+                row += [_cell_text(cell), cell.best_score if cell else None, cell.attempts if cell else None,
+                        cell.completed_at.date() if cell and cell.completed_at else None]
+            yield row
+
+    name = "progress"
+    return csv_response(name, header, rows()) if fmt == "csv" else xlsx_response(name, header, rows(), "Progress")
+
+
+@bp.get("/learners/<int:learner_id>")
+@trainer_required
+def learner(learner_id: int):
+    person = learner_or_404(current_user, learner_id)
+    rows = db.session.execute(
+        sa.select(LearnerProgress, Module).join(Module, Module.id == LearnerProgress.module_id)
+        .where(LearnerProgress.user_id == person.id).order_by(Module.position)).all()
+    attempts = db.session.execute(
+        sa.select(QuizAttempt, Module).join(Module, Module.id == QuizAttempt.module_id)
+        .where(QuizAttempt.user_id == person.id).order_by(QuizAttempt.started_at.desc())).all()
+    return render_template("train/learner.html", person=person, rows=rows, attempts=attempts, today=svc.today())
+
+
+@bp.get("/learners/<int:learner_id>/attempts/<int:attempt_id>")
+@trainer_required
+def learner_attempt(learner_id: int, attempt_id: int):
+    person = learner_or_404(current_user, learner_id)
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    if attempt is None or attempt.user_id != person.id or attempt.is_open:
+        abort(404)
+    return render_template("learn/result.html", attempt=attempt, module=attempt.module,
+                           details=attempt_details(attempt), person=person)
+
+
+@bp.get("/overdue")
+@trainer_required
+def overdue():
+    module_id = request.args.get("module", type=int)
+    rows = svc.overdue(current_user, module_id)
+    groups: dict = {}
+    for lp, user in rows:
+        groups.setdefault(user.unit_id, (user.unit, []))[1].append((lp, user))
+    modules = {m.id: m for m in db.session.scalars(sa.select(Module))}
+    return render_template("train/overdue.html", groups=list(groups.values()), modules=modules, count=len(rows),
+                           all_modules=[m for m in modules.values() if m.active], module_id=module_id,
+                           today=svc.today())
