@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
+LANGUAGES := en ru kk ky uz tg tk
 
 .PHONY: run test install install-dev migrate courses demo translations extract-messages update-catalogs bench clean
 
@@ -30,14 +31,16 @@ instance/dev-secret-key:
 
 ## translations: compile the catalogs (.mo files are built, never committed)
 translations: $(VENV)/.installed
-	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then $(BIN)/pybabel compile -q -d translations; fi
+	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then $(BIN)/pybabel -q compile -d translations; fi
 
 ## extract-messages / update-catalogs: refresh messages.pot and merge it into every catalog
 extract-messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot lms
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --sort-by-file --no-location -o translations/messages.pot lms
 
 update-catalogs: extract-messages
-	$(BIN)/pybabel update -q -N -i translations/messages.pot -d translations
+	@for lang in $(LANGUAGES); do test -f translations/$$lang/LC_MESSAGES/messages.po || \
+	  $(BIN)/pybabel -q init -i translations/messages.pot -d translations -l $$lang; done
+	$(BIN)/pybabel -q update -N --ignore-obsolete -i translations/messages.pot -d translations
 
 ## run: install, migrate the SQLite database, import courses, seed the demo, serve on http://127.0.0.1:5000
 run: $(VENV)/.installed translations instance/dev-secret-key

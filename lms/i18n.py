@@ -1,7 +1,7 @@
 """Locale choice: the user's setting, then the session, then Accept-Language, then the default."""
 from __future__ import annotations
 
-from flask import current_app, g, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask_babel import get_translations
 from flask_login import current_user
 
@@ -15,6 +15,8 @@ LANGUAGE_NAMES = {
 
 def select_locale() -> str:
     """Flask-Babel's locale selector."""
+    if not has_request_context():  # CLI commands and background work
+        return current_app.config["LMS_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
         return current_user.locale
     chosen = session.get("locale")

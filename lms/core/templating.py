@@ -35,8 +35,7 @@ def format_date_cached(d, fmt: str = "medium") -> str:
 def init_app(app: Flask) -> None:
     @app.context_processor
     def globals_():
-        return {"lang": current_lang(), "language_names": LANGUAGE_NAMES, "request_path": request.full_path.rstrip("?"),
-                "url_endpoints": app.view_functions}
+        return {"lang": current_lang(), "language_names": LANGUAGE_NAMES, "request_path": request.full_path.rstrip("?")}
 
     app.jinja_env.filters["t"] = lambda text: pick(text, current_lang())
     app.jinja_env.filters["date"] = format_date_cached

@@ -1,2 +1,195 @@
-"""Trainer workspace: accounts (views on the train blueprint)."""
-from lms.train.views import bp  # noqa: F401
+"""Trainer workspace: learner accounts and bulk import (views on the train blueprint)."""
+from __future__ import annotations
+
+import secrets
+
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from lms.auth.views import safe_next
+from lms.core.templating import current_lang
+from lms.extensions import db
+from lms.orgs.models import Unit
+from lms.train import accounts_service as svc
+from lms.train.accounts_forms import (ActionForm, ConfirmImportForm, EditLearnerForm, ImportForm, NewLearnerForm,
+                                      unit_choices)
+from lms.train.scope import learner_or_404, trainer_required, unit_condition, unit_or_404, units_in_scope
+from lms.train.user_import import check_file, check_rows, normalised_chunks, read_normalised
+from lms.train.views import bp
+
+PREVIEW_ROWS = 50
+_SHOWN = "lms_temporary_password"  # session key: the password shown once after a create or reset
+
+
+def _no_store(response):
+    response = current_app.make_response(response)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _posted_unit_or_404() -> None:
+    """A unit id outside the trainer's scope in a submitted form is a foreign id: 404."""
+    unit_id = request.form.get("unit", type=int)
+    if request.method == "POST" and unit_id:
+        unit_or_404(current_user, unit_id)
+
+
+def _set_unit_choices(form, current: Unit | None = None) -> None:
+    units = svc.precincts_in_scope(current_user)
+    if current is not None and all(u.id != current.id for u in units):
+        units.insert(0, current)
+    form.unit.choices = unit_choices(units, current_lang(), _("Choose the precinct commission"))
+
+
+def _show_password_next(issued: svc.Issued):
+    session[_SHOWN] = [issued.user.id, issued.password]
+    return redirect(url_for("train.learner_password", learner_id=issued.user.id), 303)
+
+
+@bp.get("/learners")
+@trainer_required
+def learners():
+    args = request.args
+    unit_id = args.get("unit", type=int)
+    unit = unit_or_404(current_user, unit_id) if unit_id else None
+    state = args.get("state", "") if args.get("state") in ("active", "inactive") else ""
+    q = args.get("q", "").strip()[:100]
+    page = svc.learner_page(current_user, q, unit, state, max(1, args.get("page", 1, type=int)))
+    units = db.session.scalars(units_in_scope(current_user).where(Unit.level < 3)).all()
+    filters = {k: v for k, v in {"q": q, "unit": unit.id if unit else None, "state": state}.items() if v}
+    return render_template("train/learners/list.html", page=page, units=units, unit=unit, q=q, state=state,
+                           filters=filters, action_form=ActionForm())
+
+
+@bp.route("/learners/new", methods=["GET", "POST"])
+@trainer_required
+def learner_new():
+    _posted_unit_or_404()
+    form = NewLearnerForm()
+    _set_unit_choices(form)
+    if request.method == "GET":
+        form.language.data = current_app.config["LMS_DEFAULT_LOCALE"]
+    if form.validate_on_submit():
+        try:
+            issued = svc.create_learner(current_user, form.full_name.data, form.username.data, form.unit.data,
+                                        form.language.data)
+            db.session.commit()
+        except svc.OutOfScope:
+            abort(404)
+        except svc.AccountError as exc:
+            db.session.rollback()
+            getattr(form, exc.field).errors.append(exc.message)
+        except IntegrityError:  # the same username saved by someone else a moment ago
+            db.session.rollback()
+            form.username.errors.append(_("This username is already taken."))
+        else:
+            return _show_password_next(issued)
+    return render_template("train/learners/form.html", form=form, person=None)
+
+
+@bp.route("/learners/<int:learner_id>/edit", methods=["GET", "POST"])
+@trainer_required
+def learner_edit(learner_id: int):
+    person = learner_or_404(current_user, learner_id)
+    _posted_unit_or_404()
+    form = EditLearnerForm(data={"full_name": person.full_name, "unit": person.unit_id, "active": person.active,
+                                 "language": person.locale or current_app.config["LMS_DEFAULT_LOCALE"]})
+    _set_unit_choices(form, person.unit)
+    if form.validate_on_submit():
+        try:
+            changed = svc.update_learner(current_user, person, form.full_name.data, form.unit.data,
+                                         form.language.data, form.active.data)
+            db.session.commit()
+        except svc.OutOfScope:
+            abort(404)
+        except svc.AccountError as exc:
+            db.session.rollback()
+            getattr(form, exc.field).errors.append(exc.message)
+        else:
+            flash(_("The account has been saved.") if changed else _("Nothing was changed."), "success")
+            return redirect(url_for("train.learners"), 303)
+    return render_template("train/learners/form.html", form=form, person=person)
+
+
+@bp.post("/learners/<int:learner_id>/reset-password")
+@trainer_required
+def learner_reset(learner_id: int):
+    person = learner_or_404(current_user, learner_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    issued = svc.reset_password(current_user, person)
+    db.session.commit()
+    return _show_password_next(issued)
+
+
+@bp.get("/learners/<int:learner_id>/temporary-password")
+@trainer_required
+def learner_password(learner_id: int):
+    person = learner_or_404(current_user, learner_id)
+    shown = session.get(_SHOWN)
+    password = None
+    if shown and shown[0] == person.id:
+        password = session.pop(_SHOWN)[1]
+    return _no_store(render_template("train/learners/password.html", person=person, password=password,
+                                     action_form=ActionForm()))
+
+
+def _set_active(learner_id: int, active: bool):
+    person = learner_or_404(current_user, learner_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    changed = svc.set_active(current_user, person, active)
+    db.session.commit()
+    if changed:
+        flash(_("%(name)s can sign in again.", name=person.full_name) if active
+              else _("%(name)s can no longer sign in.", name=person.full_name), "success")
+    return redirect(safe_next(request.form.get("next")) or url_for("train.learners"), 303)
+
+
+@bp.post("/learners/<int:learner_id>/deactivate")
+@trainer_required
+def learner_deactivate(learner_id: int):
+    return _set_active(learner_id, False)
+
+
+@bp.post("/learners/<int:learner_id>/reactivate")
+@trainer_required
+def learner_reactivate(learner_id: int):
+    return _set_active(learner_id, True)
+
+
+@bp.route("/learners/import", methods=["GET", "POST"])
+@trainer_required
+def learners_import():
+    if request.method == "POST" and "batch" in request.form:
+        return _confirm_import()
+    form = ImportForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        raw, checked = check_file(upload.read(), unit_condition(current_user))
+        if checked.ok:
+            return render_template("train/learners/preview.html", rows=checked.rows[:PREVIEW_ROWS],
+                                   count=len(checked.rows), chunks=normalised_chunks(raw),
+                                   form=ConfirmImportForm(formdata=None, batch=secrets.token_hex(8)),
+                                   source=(upload.filename or "")[:200])
+        return render_template("train/learners/import.html", form=form, problems=checked.problems)
+    return render_template("train/learners/import.html", form=form, problems=[])
+
+
+def _confirm_import():
+    form = ConfirmImportForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if svc.batch_done(form.batch.data):
+        flash(_("This list has already been imported."), "info")
+        return redirect(url_for("train.learners"), 303)
+    raw, problems = read_normalised(request.form.getlist("data"))
+    checked = check_rows(raw, unit_condition(current_user)) if not problems else None
+    if checked is None or not checked.ok:
+        return render_template("train/learners/import.html", form=ImportForm(formdata=None),
+                               problems=problems or checked.problems)
+    imported = svc.import_learners(current_user, checked.rows, request.form.get("source", ""), form.batch.data)
+    db.session.commit()
+    return _no_store(render_template("train/learners/imported.html", imported=imported))

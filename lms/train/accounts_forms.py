@@ -1,0 +1,53 @@
+"""Forms of the trainer's account pages."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, HiddenField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from lms.config import LANGUAGES
+from lms.i18n import LANGUAGE_NAMES
+from lms.orgs.models import Unit
+
+LANGUAGE_CHOICES = [SelectChoice(code, LANGUAGE_NAMES[code], render_kw={"lang": code}) for code in LANGUAGES]
+
+
+def unit_choices(units: list[Unit], lang: str, empty_label: str) -> list[SelectChoice]:
+    """Precincts labelled with name and code, after an empty first choice."""
+    return [SelectChoice(0, empty_label)] + [SelectChoice(u.id, f"{u.name(lang)} ({u.code})") for u in units]
+
+
+class _LearnerFields(FlaskForm):
+    full_name = StringField(_l("Full name"), validators=[DataRequired(_l("Enter the full name.")), Length(max=200)])
+    unit = SelectField(_l("Precinct commission"), coerce=int,
+                       validators=[DataRequired(_l("Choose the precinct commission."))])
+    language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+
+
+class NewLearnerForm(_LearnerFields):
+    username = StringField(
+        _l("Username (optional)"),
+        validators=[Optional(), Length(min=3, max=64),
+                    Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+                           message=_l("Use Latin letters, digits, dots, hyphens or underscores."))],
+        render_kw={"autocapitalize": "none", "spellcheck": "false", "autocomplete": "off"})
+
+
+class EditLearnerForm(_LearnerFields):
+    active = BooleanField(_l("The account is active (the official can sign in)"))
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("CSV or Excel file"), validators=[FileRequired(_l("Choose a file to upload."))])
+
+
+class ConfirmImportForm(FlaskForm):
+    # The rows themselves come in several `data` fields (each under the form-field size limit).
+    batch = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9a-f]{16}$")])

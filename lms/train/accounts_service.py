@@ -1,0 +1,231 @@
+"""Learner accounts: create, edit, move, reset, deactivate, and write a checked import in one go.
+
+Functions take plain arguments, flush but never commit, record an audit event with every change,
+and refresh learner_progress when a learner's unit (and so their assigned modules) changes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy.orm import aliased
+
+from lms.auth.models import Role, User, new_session_token
+from lms.auth.passwords import hash_temporary_password, temporary_password
+from lms.config import LANGUAGES
+from lms.extensions import db
+from lms.learn import status
+from lms.orgs.models import Unit, in_subtree
+from lms.timeutil import utcnow
+from lms.train import audit
+from lms.train.models import AuditEvent
+from lms.train.scope import learners_query, unit_condition, units_in_scope
+from lms.train.user_import import MAX_NAME, USERNAME_RE, ImportRow, generate_username, username_base
+
+CHUNK = 2000
+
+
+class AccountError(Exception):
+    """A value the user can correct; `field` names the form field."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+class OutOfScope(Exception):
+    """An id outside the actor's scope (the view answers 404)."""
+
+
+@dataclass
+class Issued:
+    """A new or reset account with its one-time password (never stored in clear)."""
+
+    user: User
+    password: str
+
+
+def precincts_in_scope(actor: User) -> list[Unit]:
+    return list(db.session.scalars(units_in_scope(actor).where(Unit.level == 3)))
+
+
+def unit_in_scope(actor: User | None, unit_id: int | None) -> Unit:
+    condition = sa.true() if actor is None else unit_condition(actor)
+    unit = db.session.scalar(sa.select(Unit).where(Unit.id == unit_id, condition)) if unit_id else None
+    if unit is None:
+        raise OutOfScope(unit_id)
+    return unit
+
+
+def _check_name(full_name: str) -> str:
+    name = " ".join((full_name or "").split())
+    if not name:
+        raise AccountError("full_name", _("Enter the full name."))
+    if len(name) > MAX_NAME:
+        raise AccountError("full_name", _("The full name is longer than %(max)s characters.", max=MAX_NAME))
+    return name
+
+
+def _check_language(language: str | None) -> str:
+    language = language or current_app.config["LMS_DEFAULT_LOCALE"]
+    if language not in LANGUAGES:
+        raise AccountError("language", _("Choose a language from the list."))
+    return language
+
+
+def _free_username(full_name: str, wanted: str | None) -> str:
+    if wanted:
+        username = wanted.strip().lower()
+        if not USERNAME_RE.match(username):
+            raise AccountError("username", _("Use 3 to 64 Latin letters, digits, dots, hyphens or underscores, "
+                                             "starting with a letter or digit."))
+        if db.session.scalar(sa.select(User.id).where(sa.func.lower(User.username) == username)):
+            raise AccountError("username", _("This username is already taken."))
+        return username
+    base = username_base(full_name)
+    taken = {u.lower() for u in db.session.scalars(sa.select(User.username).where(User.username.like(base + "%")))}
+    return generate_username(full_name, taken)
+
+
+def _issue_password(user: User) -> str:
+    password = temporary_password()
+    user.password_hash = hash_temporary_password(password)
+    user.must_change_password = True
+    user.session_token = new_session_token()  # signs the account out everywhere
+    return password
+
+
+def create_learner(actor: User, full_name: str, username: str | None, unit_id: int | None,
+                   language: str | None) -> Issued:
+    """A learner account with a one-time password that must be changed at first sign-in."""
+    unit = unit_in_scope(actor, unit_id)
+    name = _check_name(full_name)
+    language = _check_language(language)
+    user = User(username=_free_username(name, username), full_name=name, unit_id=unit.id, role=Role.LEARNER,
+                locale=language, active=True)
+    password = _issue_password(user)
+    db.session.add(user)
+    db.session.flush()
+    audit.record(actor, "user.create", "user", user.id, unit.id, username=user.username, full_name=name,
+                 unit=unit.code, locale=language)
+    status.refresh([user.id])
+    return Issued(user, password)
+
+
+def update_learner(actor: User, learner: User, full_name: str, unit_id: int | None, language: str | None,
+                   active: bool) -> bool:
+    """Save the changed fields; a new unit is a move. Returns False when nothing changed."""
+    unit = unit_in_scope(actor, unit_id)
+    name = _check_name(full_name)
+    language = _check_language(language)
+    old_unit = learner.unit
+    changes: dict[str, list] = {}
+    for key, old, new in (("full_name", learner.full_name, name), ("locale", learner.locale, language),
+                          ("active", learner.active, bool(active))):
+        if old != new:
+            changes[key] = [old, new]
+    if learner.unit_id != unit.id:
+        changes["unit"] = [old_unit.code if old_unit else None, unit.code]
+    if not changes:
+        return False
+    learner.full_name, learner.locale, learner.unit = name, language, unit
+    if learner.active and not active:
+        learner.session_token = new_session_token()
+    learner.active = bool(active)
+    db.session.flush()
+    action = "user.move" if "unit" in changes else "user.update"
+    audit.record(actor, action, "user", learner.id, unit.id, username=learner.username, **changes)
+    if "unit" in changes:
+        status.refresh([learner.id])
+    return True
+
+
+def reset_password(actor: User, learner: User) -> Issued:
+    """A new one-time password; every open session of the learner ends."""
+    password = _issue_password(learner)
+    db.session.flush()
+    audit.record(actor, "user.reset_password", "user", learner.id, learner.unit_id, username=learner.username)
+    return Issued(learner, password)
+
+
+def set_active(actor: User, learner: User, active: bool) -> bool:
+    """Deactivate (ending every session) or reactivate. Returns False when already so."""
+    if learner.active == active:
+        return False
+    learner.active = active
+    if not active:
+        learner.session_token = new_session_token()
+    db.session.flush()
+    audit.record(actor, "user.reactivate" if active else "user.deactivate", "user", learner.id, learner.unit_id,
+                 username=learner.username, active=[not active, active])
+    return True
+
+
+@dataclass
+class Imported:
+    id: int
+    row: ImportRow
+    password: str
+
+
+def import_learners(actor: User | None, rows: list[ImportRow], source: str = "", batch: str = "") -> list[Imported]:
+    """Write checked rows with bulk inserts; the caller commits (all rows or none)."""
+    now = utcnow()
+    passwords = [temporary_password() for _ in rows]
+    params = [{"username": r.username, "full_name": r.full_name, "unit_id": r.unit_id, "role": Role.LEARNER,
+               "locale": r.language, "active": True, "password_hash": hash_temporary_password(p),
+               "must_change_password": True, "session_token": new_session_token(), "created_at": now}
+              for r, p in zip(rows, passwords)]
+    ids: list[int] = []
+    for start in range(0, len(params), CHUNK):
+        ids += db.session.scalars(sa.insert(User).returning(User.id, sort_by_parameter_order=True),
+                                  params[start:start + CHUNK]).all()
+    status.refresh(ids)
+    audit.record(actor, "users.import", "import", None, actor.unit_id if actor else None, count=len(ids),
+                 source=source[:200], batch=batch, first_id=min(ids, default=None), last_id=max(ids, default=None))
+    return [Imported(i, r, p) for i, r, p in zip(ids, rows, passwords)]
+
+
+def batch_done(batch: str) -> bool:
+    """True when a confirmed import with this one-time batch id was already written (a resubmitted form)."""
+    if not batch:
+        return False
+    details = db.session.scalars(sa.select(AuditEvent.details).where(AuditEvent.action == "users.import"))
+    return any(d.get("batch") == batch for d in details)
+
+
+PAGE_SIZE = 50
+
+
+@dataclass
+class LearnerPage:
+    learners: list[User]
+    total: int
+    page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
+
+
+def learner_page(actor: User, q: str = "", unit: Unit | None = None, state: str = "", page: int = 1) -> LearnerPage:
+    """One page of the learners in scope, filtered, ordered by unit code and name (two queries)."""
+    query = learners_query(actor)
+    if unit is not None:
+        query = query.where(User.unit_id.in_(sa.select(Unit.id).where(in_subtree(unit)).correlate(None)))
+    if q:
+        like = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(sa.or_(sa.func.lower(User.full_name).like(like, escape="\\"),
+                                   sa.func.lower(User.username).like(like, escape="\\")))
+    if state in ("active", "inactive"):
+        query = query.where(User.active if state == "active" else sa.not_(User.active))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.with_only_columns(User.id).subquery()))
+    page = max(1, min(page, max(1, -(-total // PAGE_SIZE))))
+    own = aliased(Unit)
+    unit_code = sa.select(own.code).where(own.id == User.unit_id).scalar_subquery()
+    learners = db.session.scalars(query.order_by(unit_code, User.full_name, User.id)
+                                  .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).unique().all()
+    return LearnerPage(list(learners), total, page)
