@@ -41,6 +41,7 @@ update-catalogs: extract-messages
 	@for lang in $(LANGUAGES); do test -f translations/$$lang/LC_MESSAGES/messages.po || \
 	  $(BIN)/pybabel -q init -i translations/messages.pot -d translations -l $$lang; done
 	$(BIN)/pybabel -q update -N --ignore-obsolete -i translations/messages.pot -d translations
+	$(BIN)/python -m lms.i18n_catalogs
 
 ## run: install, migrate the SQLite database, import courses, seed the demo, serve on http://127.0.0.1:5000
 run: $(VENV)/.installed translations instance/dev-secret-key

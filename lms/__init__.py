@@ -55,12 +55,16 @@ def configure_blueprints(app: Flask) -> None:
     from lms.train import accounts, assignments, progress_views  # noqa: F401  (routes on the train blueprint)
     from lms.train.views import bp as train_bp
     from lms.admin.views import bp as admin_bp
+    from lms.reports.api import bp as api_bp
+    from lms.reports.views import bp as reports_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(learn_bp, url_prefix="/learn")
     app.register_blueprint(train_bp, url_prefix="/train")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(reports_bp, url_prefix="/reports")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
 
 
 def configure_cli(app: Flask) -> None:

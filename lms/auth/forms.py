@@ -26,3 +26,7 @@ class ChangePasswordForm(FlaskForm):
     def validate_new(self, field: PasswordField) -> None:
         if field.data == self.current.data:
             raise ValidationError(_l("Choose a password different from the current one."))
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("What the token is for"), validators=[DataRequired(), Length(max=100)])

@@ -4,15 +4,19 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+import secrets
+
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from lms.auth.forms import ChangePasswordForm, LoginForm
-from lms.auth.models import User, new_session_token
+from lms.auth.access import roles_required
+from lms.auth.forms import ChangePasswordForm, LoginForm, TokenForm
+from lms.auth.models import ApiToken, Role, User, new_session_token
 from lms.auth.passwords import hash_password, needs_rehash, verify_password
 from lms.config import LANGUAGES
 from lms.extensions import db, limiter, login_manager
+from lms.reports.api import token_hash
 from lms.timeutil import utcnow
 
 bp = Blueprint("auth", __name__)
@@ -110,3 +114,34 @@ def force_password_change():
             and request.endpoint not in _OPEN_ENDPOINTS):
         return redirect(url_for("auth.change_password"))
     return None
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@roles_required(Role.MONITOR, Role.TRAINER, Role.ADMIN)
+def tokens():
+    """Create and list personal API tokens; a new token is shown once."""
+    form = TokenForm()
+    created = None
+    if form.validate_on_submit():
+        created = "lms_" + secrets.token_urlsafe(32)
+        db.session.add(ApiToken(user_id=current_user.id, name=form.name.data.strip(), token_hash=token_hash(created),
+                                prefix=created[:10]))
+        db.session.commit()
+    rows = db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == current_user.id)
+                              .order_by(ApiToken.created_at.desc())).all()
+    response = make_response(render_template("auth/tokens.html", form=form, tokens=rows, created=created))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@roles_required(Role.MONITOR, Role.TRAINER, Role.ADMIN)
+def revoke_token(token_id: int):
+    row = db.session.get(ApiToken, token_id)
+    if row is None or row.user_id != current_user.id:
+        abort(404)
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        db.session.commit()
+    flash(_("The token has been revoked."), "success")
+    return redirect(url_for("auth.tokens"), code=303)

@@ -16,6 +16,8 @@ def index():
     """Send each user to their own start page."""
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
+    if current_user.role.value == "monitor":
+        return redirect(url_for("reports.completion"))
     return redirect(url_for("learn.dashboard"))
 
 

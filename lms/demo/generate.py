@@ -22,6 +22,7 @@ from lms.content.models import Lesson, Module, Question, QuestionVersion
 from lms.demo.seed import seed_units
 from lms.extensions import db
 from lms.learn import status
+from lms.reports import summary
 from lms.learn.grading import correct_options, grade
 from lms.learn.models import Assignment, AttemptItem, LessonCompletion, ModuleCompletion, QuizAttempt
 from lms.orgs.models import Unit
@@ -155,7 +156,8 @@ def generate_learners(learners: int, seed: int = 1998, oblast_codes: list[str] |
             both = {}
             for right in (True, False):
                 answer = _fake_answer(v.kind, v.data, layout, right, rng)
-                both[right] = (_Json(json.dumps(layout)), _Json(json.dumps(answer)), grade(v.kind, v.data, answer, layout).credit)
+                credit = grade(v.kind, v.data, answer, layout).credit
+                both[right] = (_Json(json.dumps(layout)), _Json(json.dumps(answer)), credit, answer, layout, v.data)
             variants[module_id].append((v.id, rng.uniform(0.55, 0.95), both))
     ids = _Ids(Unit, User, QuizAttempt)
     stats = dict.fromkeys(("learners", "assignments", "lessons read", "attempts", "answers", "completions"), 0)
@@ -169,7 +171,7 @@ def generate_learners(learners: int, seed: int = 1998, oblast_codes: list[str] |
 
     first_user = ids.next[User]
     password = hash_password("synthetic-" + str(seed))  # one hash for all: these accounts are for benchmarks
-    users, reads, attempts, items, completions = [], [], [], [], []
+    users, reads, attempts, items, completions, firsts = [], [], [], [], [], []
     for n, unit_id in enumerate(_learner_units(oblasts, learners, ids)):
         uid = ids.take(User)
         users.append({"id": uid, "username": f"gen{seed}-{uid}", "full_name": f"Learner {uid}", "unit_id": unit_id,
@@ -193,12 +195,16 @@ def generate_learners(learners: int, seed: int = 1998, oblast_codes: list[str] |
                 aid = ids.take(QuizAttempt)
                 drawn = rng.sample(variants[m.id], min(m.questions_per_attempt, len(variants[m.id])))
                 total = 0.0
+                analysed = []
                 for pos, (vid, ease, both) in enumerate(drawn):
-                    layout, answer, credit = both[rng.random() < ease + skill + 0.1 * (number - 1)]
+                    layout, answer, credit, raw_answer, raw_layout, data = both[rng.random() < ease + skill + 0.1 * (number - 1)]
                     total += credit
                     items.append({"attempt_id": aid, "position": pos, "question_version_id": vid,
                                   "layout": layout, "answer": answer, "credit": credit})
+                    analysed.append((vid, raw_answer, credit, raw_layout, data))
                 score = round(100 * total / len(drawn), 1)
+                if number == 1:
+                    firsts.append((unit_id, score, analysed))
                 submitted = start + timedelta(hours=number, minutes=30)
                 passed = score >= m.pass_mark
                 attempts.append({"id": aid, "user_id": uid, "module_id": m.id, "number": number,
@@ -223,6 +229,8 @@ def generate_learners(learners: int, seed: int = 1998, oblast_codes: list[str] |
             _bulk(QuizAttempt, attempts)
             _bulk(AttemptItem, items)
             _bulk(ModuleCompletion, completions)
+            summary.first_attempts(firsts)
+            firsts.clear()
     _fix_sequences()
     db.session.flush()
     stats["progress rows"] = status.refresh(range(first_user, ids.next[User]))

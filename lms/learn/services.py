@@ -18,6 +18,7 @@ from lms.auth.models import Role, User
 from lms.content.models import Lesson, Module, Question, QuestionVersion
 from lms.extensions import db
 from lms.learn import status
+from lms.reports import summary
 from lms.learn.grading import grade
 from lms.learn.models import Assignment, AttemptItem, LessonCompletion, ModuleCompletion, QuizAttempt
 from lms.timeutil import today, utcnow
@@ -353,5 +354,8 @@ def submit_attempt(attempt: QuizAttempt, user: User) -> bool:
     db.session.flush()
     db.session.refresh(attempt)
     refresh_completion(user, attempt.module)
+    if attempt.number == 1:  # the knowledge report analyses first attempts
+        summary.first_attempts([(user.unit_id, score, [
+            (i.question_version_id, i.answer, i.credit, i.layout, i.version.data) for i in attempt.items])])
     status.refresh([user.id])
     return True

@@ -18,6 +18,7 @@ from lms.content.models import Lesson, Module
 from lms.extensions import db
 from lms.learn.models import (Assignment, LearnerProgress, LessonCompletion, ModuleCompletion, QuizAttempt)
 from lms.orgs.models import Unit, in_subtree
+from lms.reports import summary
 
 CHUNK = 500
 
@@ -52,7 +53,8 @@ def _refresh_chunk(uids: list[int]) -> int:
     session = db.session
     users = session.execute(
         sa.select(User.id, User.unit_id, Unit.district_id, Unit.oblast_id, Unit.country_id)
-        .outerjoin(Unit, User.unit_id == Unit.id).where(User.id.in_(uids), User.role == Role.LEARNER)).all()
+        .outerjoin(Unit, User.unit_id == Unit.id)
+        .where(User.id.in_(uids), User.role == Role.LEARNER, User.active)).all()
     reach: dict[int, list[int]] = defaultdict(list)  # unit id -> learners at or below it
     unit_of: dict[int, int | None] = {}
     for uid, unit_id, *ancestors in users:
@@ -61,9 +63,24 @@ def _refresh_chunk(uids: list[int]) -> int:
             if unit is not None:
                 reach[unit].append(uid)
     learners = set(unit_of)
+    old = [dict(r._mapping) for r in session.execute(
+        sa.select(*(c for c in LearnerProgress.__table__.c)).where(LearnerProgress.user_id.in_(uids)))]
+    members_before = summary.members(uids)
+    members_after = {uid: unit for uid, unit in unit_of.items() if unit is not None}
     session.execute(sa.delete(LearnerProgress).where(LearnerProgress.user_id.in_(uids)))
+    summary.set_members(uids, members_after)
+    new = _compute(learners, reach, unit_of)
+    if new:
+        session.connection().execute(LearnerProgress.__table__.insert(), new)
+    summary.progress_changed(old, new, members_before, members_after)
+    return len(new)
+
+
+def _compute(learners: set[int], reach: dict[int, list[int]], unit_of: dict[int, int | None]) -> list[dict]:
+    """The learner_progress rows of `learners`, from the raw records."""
+    session = db.session
     if not learners:
-        return 0
+        return []
 
     # (user, module) -> [earliest due date, latest counts_from]
     assigned: dict[tuple[int, int], list] = {}
@@ -83,7 +100,7 @@ def _refresh_chunk(uids: list[int]) -> int:
             if since is not None and (entry[1] is None or since > entry[1]):
                 entry[1] = since
     if not assigned:
-        return 0
+        return []
     module_ids = {m for _, m in assigned}
     modules = {m.id: m for m in session.execute(
         sa.select(Module.id, Module.max_attempts, Module.requires_attendance).where(Module.id.in_(module_ids)))}
@@ -136,5 +153,4 @@ def _refresh_chunk(uids: list[int]) -> int:
             "first_passed": bool(tries[0][1]) if tries else None,
             "started_at": min(activity) if activity else None, "completed_at": completed_at, "status": status,
         })
-    session.connection().execute(LearnerProgress.__table__.insert(), out)
-    return len(out)
+    return out

@@ -138,7 +138,7 @@ def update_learner(actor: User, learner: User, full_name: str, unit_id: int | No
     db.session.flush()
     action = "user.move" if "unit" in changes else "user.update"
     audit.record(actor, action, "user", learner.id, unit.id, username=learner.username, **changes)
-    if "unit" in changes:
+    if "unit" in changes or "active" in changes:
         status.refresh([learner.id])
     return True
 
@@ -159,6 +159,7 @@ def set_active(actor: User, learner: User, active: bool) -> bool:
     if not active:
         learner.session_token = new_session_token()
     db.session.flush()
+    status.refresh([learner.id])  # a deactivated learner leaves the matrix and the reports
     audit.record(actor, "user.reactivate" if active else "user.deactivate", "user", learner.id, learner.unit_id,
                  username=learner.username, active=[not active, active])
     return True

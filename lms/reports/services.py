@@ -1,0 +1,281 @@
+"""Report figures, read from the summary tables in a fixed number of queries.
+
+Definitions (also in the README):
+- learners: active learner accounts at or below the unit;
+- assigned: (learner, module) pairs that a live assignment reaches; started: with a lesson read
+  or an attempt; completed: complete under the module's rules (within the dates, if given:
+  by week of completion); completion rate = completed / assigned;
+- overdue: not completed with a due date before today;
+- average best score: mean of each pair's best quiz score, over pairs with an attempt;
+- first-attempt pass rate: pairs whose first attempt passed / pairs with an attempt;
+- median days to complete: from first lesson or attempt to completion.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask import abort
+
+from lms.auth.models import Role, User
+from lms.content.models import Lesson, Module, Question, QuestionVersion
+from lms.extensions import db
+from lms.orgs.models import Unit, in_subtree
+from lms.reports.models import ReportCell, ReportDays, ReportDue, ReportItem, ReportOption, ReportUnit, ReportWeek
+from lms.timeutil import today
+
+
+# --- scope --------------------------------------------------------------------------------------
+
+def root_units(viewer: User) -> list[Unit]:
+    """The units a viewer's reports start from: their own unit, or every country."""
+    if viewer.role in (Role.ADMIN, Role.MONITOR) and viewer.unit is None:
+        return list(db.session.scalars(sa.select(Unit).where(Unit.level == 0).order_by(Unit.code)))
+    return [viewer.unit] if viewer.unit is not None else []
+
+
+def unit_in_scope_or_404(viewer: User, unit_id: int | None) -> Unit | None:
+    """None means 'all the viewer's roots'; a unit outside the viewer's scope is not found."""
+    if unit_id is None:
+        return None
+    roots = root_units(viewer)
+    unit = db.session.scalar(sa.select(Unit).where(Unit.id == unit_id, sa.or_(*[in_subtree(r) for r in roots])
+                                                   if roots else sa.false()))
+    if unit is None:
+        abort(404)
+    return unit
+
+
+def may_see_names(viewer: User, unit: Unit | None) -> bool:
+    """Names only at precinct level, for trainers of that scope, admins, and monitors granted it."""
+    if unit is None or unit.level < 3:
+        return False
+    return viewer.role in (Role.ADMIN, Role.TRAINER) or (viewer.role == Role.MONITOR and viewer.can_see_names)
+
+
+# --- completion ---------------------------------------------------------------------------------
+
+@dataclass
+class CompletionRow:
+    unit: Unit | None
+    learners: int = 0
+    assigned: int = 0
+    started: int = 0
+    completed: int = 0
+    overdue: int = 0
+    scored: int = 0
+    best_sum: float = 0.0
+    first_passed: int = 0
+    days: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def completion_rate(self) -> float | None:
+        return round(100 * self.completed / self.assigned, 1) if self.assigned else None
+
+    @property
+    def average_best(self) -> float | None:
+        return round(self.best_sum / self.scored, 1) if self.scored else None
+
+    @property
+    def first_pass_rate(self) -> float | None:
+        return round(100 * self.first_passed / self.scored, 1) if self.scored else None
+
+    @property
+    def median_days(self) -> float | None:
+        total = sum(self.days.values())
+        if not total:
+            return None
+        ordered = sorted(self.days.items())
+        def nth(k: int) -> int:
+            seen = 0
+            for d, n in ordered:
+                seen += n
+                if seen > k:
+                    return d
+            return ordered[-1][0]
+        return (nth((total - 1) // 2) + nth(total // 2)) / 2
+
+
+@dataclass
+class CompletionReport:
+    unit: Unit | None
+    rows: list[CompletionRow]
+    total: CompletionRow
+    trend: list[tuple[date, int]]
+
+
+def children_of(viewer: User, unit: Unit | None) -> list[Unit]:
+    if unit is None:
+        return root_units(viewer)
+    return list(db.session.scalars(sa.select(Unit).where(Unit.parent_id == unit.id).order_by(Unit.code)))
+
+
+def completion(viewer: User, unit: Unit | None, module_id: int | None = None,
+               date_from: date | None = None, date_to: date | None = None) -> CompletionReport:
+    units = children_of(viewer, unit)
+    rows = {u.id: CompletionRow(u) for u in units}
+    ids = list(rows)
+    total = CompletionRow(unit)
+    targets = ids + ([unit.id] if unit is not None else [])
+
+    def into(unit_id: int) -> list[CompletionRow]:
+        out = [rows[unit_id]] if unit_id in rows else []
+        if unit is None or unit_id == unit.id:
+            out.append(total)
+        return out
+
+    module_cond = [ReportCell.module_id == module_id] if module_id else []
+    for unit_id, learners in db.session.execute(
+            sa.select(ReportUnit.unit_id, ReportUnit.learners).where(ReportUnit.unit_id.in_(targets))):
+        for r in into(unit_id):
+            r.learners += learners
+    sums = [sa.func.sum(getattr(ReportCell, f)) for f in ("assigned", "started", "completed", "scored", "best_sum",
+                                                            "first_passed")]
+    for unit_id, assigned, started, completed, scored, best_sum, first_passed in db.session.execute(
+            sa.select(ReportCell.unit_id, *sums).where(ReportCell.unit_id.in_(targets), *module_cond)
+            .group_by(ReportCell.unit_id)):
+        for r in into(unit_id):
+            r.assigned += assigned or 0
+            r.started += started or 0
+            r.completed += completed or 0
+            r.scored += scored or 0
+            r.best_sum += best_sum or 0.0
+            r.first_passed += first_passed or 0
+    due_cond = [ReportDue.module_id == module_id] if module_id else []
+    for unit_id, pending in db.session.execute(
+            sa.select(ReportDue.unit_id, sa.func.sum(ReportDue.pending))
+            .where(ReportDue.unit_id.in_(targets), ReportDue.due_date < today(), *due_cond)
+            .group_by(ReportDue.unit_id)):
+        for r in into(unit_id):
+            r.overdue += pending or 0
+    days_cond = [ReportDays.module_id == module_id] if module_id else []
+    for unit_id, days, n in db.session.execute(
+            sa.select(ReportDays.unit_id, ReportDays.days, sa.func.sum(ReportDays.completions))
+            .where(ReportDays.unit_id.in_(targets), *days_cond).group_by(ReportDays.unit_id, ReportDays.days)):
+        for r in into(unit_id):
+            r.days[days] = r.days.get(days, 0) + (n or 0)
+    if date_from or date_to:  # completed within the dates, counted by week of completion
+        for r in list(rows.values()) + [total]:
+            r.completed = 0
+        for unit_id, n in db.session.execute(_weeks(targets, module_id, date_from, date_to)
+                                             .with_only_columns(ReportWeek.unit_id, sa.func.sum(ReportWeek.completions))
+                                             .group_by(ReportWeek.unit_id)):
+            for r in into(unit_id):
+                r.completed += n or 0
+    return CompletionReport(unit, [rows[i] for i in ids], total, trend(viewer, unit, module_id, date_from, date_to))
+
+
+def _weeks(unit_ids: list[int], module_id: int | None, date_from: date | None, date_to: date | None) -> sa.Select:
+    query = sa.select(ReportWeek).where(ReportWeek.unit_id.in_(unit_ids))
+    if module_id:
+        query = query.where(ReportWeek.module_id == module_id)
+    if date_from:
+        query = query.where(ReportWeek.week >= date_from - timedelta(days=date_from.weekday()))
+    if date_to:
+        query = query.where(ReportWeek.week <= date_to)
+    return query
+
+
+def trend(viewer: User, unit: Unit | None, module_id: int | None, date_from: date | None,
+          date_to: date | None) -> list[tuple[date, int]]:
+    """Completions per week for the unit (or all the viewer's roots), every week of the period."""
+    end = date_to or today()
+    start = date_from or end - timedelta(weeks=12)
+    start -= timedelta(days=start.weekday())
+    unit_ids = [unit.id] if unit is not None else [u.id for u in root_units(viewer)]
+    counts: dict[date, int] = defaultdict(int)
+    for week, n in db.session.execute(_weeks(unit_ids, module_id, start, end)
+                                      .with_only_columns(ReportWeek.week, sa.func.sum(ReportWeek.completions))
+                                      .group_by(ReportWeek.week)):
+        counts[week] += n or 0
+    out, week = [], start
+    while week <= end:
+        out.append((week, counts.get(week, 0)))
+        week += timedelta(weeks=1)
+    return out
+
+
+# --- knowledge ----------------------------------------------------------------------------------
+
+@dataclass
+class ItemRow:
+    question: Question
+    version: QuestionVersion
+    answered: int = 0
+    right: int = 0
+    upper_n: int = 0
+    upper_right: int = 0
+    lower_n: int = 0
+    lower_right: int = 0
+    wrong_options: list[tuple[str, int]] = field(default_factory=list)  # (option id, times chosen)
+
+    @property
+    def difficulty(self) -> float | None:
+        """Share answered right at the first attempt (classical p value)."""
+        return round(self.right / self.answered, 3) if self.answered else None
+
+    @property
+    def discrimination(self) -> float | None:
+        """Upper-group share right minus lower-group share right (upper >= 80%, lower < 50%)."""
+        if not self.upper_n or not self.lower_n:
+            return None
+        return round(self.upper_right / self.upper_n - self.lower_right / self.lower_n, 3)
+
+
+@dataclass
+class KnowledgeReport:
+    unit: Unit | None
+    module: Module
+    items: list[ItemRow]
+    topics: list[tuple[Lesson | None, int, int]]  # (lesson, answered, right)
+    oblast_map: list[tuple[Unit, dict[int, float | None]]]
+    modules: list[Module]
+
+
+def knowledge(viewer: User, unit: Unit | None, module: Module) -> KnowledgeReport:
+    unit_ids = [unit.id] if unit is not None else [u.id for u in root_units(viewer)]
+    versions = {v.id: (v, q) for v, q in db.session.execute(
+        sa.select(QuestionVersion, Question).join(Question, QuestionVersion.question_id == Question.id)
+        .where(Question.module_id == module.id))}
+    rows: dict[int, ItemRow] = {}
+    fields = ("answered", "right", "upper_n", "upper_right", "lower_n", "lower_right")
+    for version_id, *values in db.session.execute(
+            sa.select(ReportItem.question_version_id, *[sa.func.sum(getattr(ReportItem, f)) for f in fields])
+            .where(ReportItem.unit_id.in_(unit_ids), ReportItem.question_version_id.in_(list(versions)))
+            .group_by(ReportItem.question_version_id)):
+        v, q = versions[version_id]
+        rows[version_id] = ItemRow(q, v, **{f: int(x or 0) for f, x in zip(fields, values)})
+    wrong: dict[int, dict[str, int]] = defaultdict(dict)
+    for version_id, option, n in db.session.execute(
+            sa.select(ReportOption.question_version_id, ReportOption.option, sa.func.sum(ReportOption.chosen))
+            .where(ReportOption.unit_id.in_(unit_ids), ReportOption.question_version_id.in_(list(versions)))
+            .group_by(ReportOption.question_version_id, ReportOption.option)):
+        wrong[version_id][option] = int(n or 0)
+    for version_id, row in rows.items():
+        row.wrong_options = sorted(((o, n) for o, n in wrong[version_id].items() if n), key=lambda x: -x[1])[:3]
+    items = sorted(rows.values(), key=lambda r: (r.difficulty if r.difficulty is not None else 2, r.question.slug))
+    lessons = {l.slug: l for l in db.session.scalars(sa.select(Lesson).where(Lesson.module_id == module.id))}
+    topics: dict[str | None, list[int]] = defaultdict(lambda: [0, 0])
+    for r in rows.values():
+        topics[r.question.topic][0] += r.answered
+        topics[r.question.topic][1] += r.right
+    topic_rows = sorted(((lessons.get(t), a, rt) for t, (a, rt) in topics.items()),
+                        key=lambda x: (x[2] / x[1]) if x[1] else 2)
+    return KnowledgeReport(unit, module, items, topic_rows, oblast_map(viewer), [])
+
+
+def oblast_map(viewer: User) -> list[tuple[Unit, dict[int, float | None]]]:
+    """Average first-attempt score by oblast (rows) and module (columns), where knowledge is weakest."""
+    roots = root_units(viewer)
+    if not roots:
+        return []
+    oblasts = list(db.session.scalars(sa.select(Unit).where(Unit.level == 1, sa.or_(*[in_subtree(r) for r in roots]))
+                                      .order_by(Unit.code)))
+    table: dict[int, dict[int, float | None]] = {o.id: {} for o in oblasts}
+    for unit_id, module_id, scored, first_sum in db.session.execute(
+            sa.select(ReportCell.unit_id, ReportCell.module_id, ReportCell.scored, ReportCell.first_sum)
+            .where(ReportCell.unit_id.in_(list(table)))):
+        table[unit_id][module_id] = round(first_sum / scored, 1) if scored else None
+    return [(o, table[o.id]) for o in oblasts]

@@ -1,0 +1,187 @@
+"""Monitoring reports on a small fixed data set, figures computed by hand; scope and read-only rules."""
+import csv
+import io
+import re
+from datetime import date, timedelta
+
+import openpyxl
+import pytest
+import sqlalchemy as sa
+
+from lms.auth.models import Role, User
+from lms.extensions import db
+from lms.learn.models import Assignment, QuizAttempt
+from tests.conftest import Browser
+from tests.learn.helpers import answers, start_quiz, submit
+
+
+def take(app, username, right, read_all=True):
+    b = Browser(app.test_client())
+    b.login(username)
+    if read_all:
+        for lesson in ("first", "second"):
+            b.get(f"/learn/modules/sample-module/lessons/{lesson}")
+    aid = start_quiz(b)
+    submit(b, aid, answers(app, aid, right=right))
+
+
+@pytest.fixture
+def data(app, make, course):
+    tree = make.tree()
+    users = {
+        "monitor": make.user("monitor", Role.MONITOR),
+        "trainer": make.user("trainer", Role.TRAINER, tree["KZ-A"]),
+        "admin": make.user("admin", Role.ADMIN),
+        "a1": make.user("a1", unit=tree["KZ-A-1-1"], full_name="Aida One"),
+        "a2": make.user("a2", unit=tree["KZ-A-1-1"], full_name="Asel Two"),
+        "a3": make.user("a3", unit=tree["KZ-A-1-2"], full_name="Arman Three"),
+        "k1": make.user("k1", unit=tree["KG-A-1-1"], full_name="Kanat One"),
+    }
+    yesterday = date.today() - timedelta(days=1)
+    make.assign(course, unit=tree["KZ-A"], due_date=yesterday)
+    make.assign(course, unit=tree["KG-A"], due_date=date.today() + timedelta(days=30))
+    take(app, "a1", right=True)
+    take(app, "a2", right=False, read_all=False)
+    take(app, "k1", right=True)
+    return tree, users
+
+
+def login(app, username):
+    b = Browser(app.test_client())
+    b.login(username)
+    return b
+
+
+def csv_rows(response):
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+
+
+EXPECTED_KZ_A = ["3", "3", "2", "1", "33.3", "2", "50.0", "50.0", "0.0"]  # learners .. median days
+
+
+def test_completion_figures_match_hand_counts(app, data):
+    tree, _ = data
+    b = login(app, "monitor")
+    page = b.get(f"/reports/completion?unit={tree['KZ']}").get_data(as_text=True)
+    assert "33.3%" in page and "50.0%" in page
+    rows = csv_rows(b.get(f"/reports/completion.csv?unit={tree['KZ']}"))
+    assert rows[1][0] == "KZ-A" and rows[1][2:] == EXPECTED_KZ_A
+    assert rows[-1][0] == "Total" and rows[-1][2:] == EXPECTED_KZ_A
+    book = openpyxl.load_workbook(io.BytesIO(b.get(f"/reports/completion.xlsx?unit={tree['KZ']}").data))
+    xrow = list(book.active.iter_rows(values_only=True))[1]
+    assert list(xrow[2:]) == [3, 3, 2, 1, 33.3, 2, 50.0, 50.0, 0.0]
+    # one level down: the two precincts of the district
+    rows = csv_rows(b.get(f"/reports/completion.csv?unit={tree['KZ-A-1']}"))
+    by_code = {r[1]: r[2:] for r in rows[1:]}
+    assert by_code["KZ-A-1-1"][:6] == ["2", "2", "2", "1", "50.0", "1"]
+    assert by_code["KZ-A-1-2"][:6] == ["1", "1", "0", "0", "0.0", "1"]
+    # the whole organisation: both countries
+    rows = csv_rows(b.get("/reports/completion.csv"))
+    total = rows[-1]
+    assert total[2:6] == ["4", "4", "3", "2"] and total[6] == "50.0" and total[7] == "2"
+
+
+def test_json_api_gives_the_same_figures(app, data):
+    tree, _ = data
+    b = login(app, "monitor")
+    page = b.post("/account/tokens", {"name": "dashboard"}).get_data(as_text=True)
+    token = re.search(r'<code class="token">([^<]+)</code>', page).group(1)
+    assert b.client.get("/api/v1/reports/completion").status_code == 401
+    api = app.test_client()
+    response = api.get("/api/v1/reports/completion?unit=KZ", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    row = response.json["rows"][0]
+    assert row["unit"]["code"] == "KZ-A"
+    assert [row[k] for k in ("learners", "assigned", "started", "completed", "completion_rate", "overdue",
+                             "average_best_score", "first_attempt_pass_rate", "median_days_to_complete")] == \
+        [3, 3, 2, 1, 33.3, 2, 50.0, 50.0, 0.0]
+    knowledge = api.get("/api/v1/reports/knowledge?module=sample-module",
+                        headers={"Authorization": f"Bearer {token}"}).json
+    escort = next(q for q in knowledge["questions"] if q["question"] == "escort")
+    assert (escort["answered"], escort["right"], escort["difficulty"], escort["discrimination"]) == (3, 2, 0.667, 1.0)
+    assert escort["wrong_options"] == [{"option": "a", "chosen": 1}]
+    # a revoked token no longer works
+    with app.app_context():
+        from lms.auth.models import ApiToken
+        token_id = db.session.scalar(sa.select(ApiToken.id))
+    b.post(f"/account/tokens/{token_id}/revoke", {}, from_page="/account/tokens")
+    assert api.get("/api/v1/reports/completion", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_knowledge_report_item_analysis(app, data):
+    tree, _ = data
+    b = login(app, "monitor")
+    rows = csv_rows(b.get("/reports/knowledge.csv"))
+    escort = next(r for r in rows if r[0] == "How many members escort the box?")
+    assert escort[3:7] == ["3", "2", "0.667", "1.0"] and escort[7] == "One (1)"
+    kz = csv_rows(b.get(f"/reports/knowledge.csv?unit={tree['KZ']}"))
+    escort = next(r for r in kz if r[0] == "How many members escort the box?")
+    assert escort[3:6] == ["2", "1", "0.5"]
+    page = b.get("/reports/knowledge").get_data(as_text=True)
+    assert "KZ-A" in page or "Average first-attempt score" in page
+
+
+def test_trainer_sees_only_their_oblast(app, data):
+    tree, _ = data
+    b = login(app, "trainer")
+    assert b.get(f"/reports/completion?unit={tree['KG']}").status_code == 404
+    assert b.get(f"/reports/completion.csv?unit={tree['KG-A']}").status_code == 404
+    assert b.get(f"/reports/knowledge.xlsx?unit={tree['KG-A-1-1']}").status_code == 404
+    rows = csv_rows(b.get("/reports/completion.csv"))
+    assert [r[1] for r in rows[1:-1]] == ["KZ-A"]  # the trainer starts from their own oblast
+    page = b.post("/account/tokens", {"name": "mine"}).get_data(as_text=True)
+    token = re.search(r'<code class="token">([^<]+)</code>', page).group(1)
+    api = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    assert api.get("/api/v1/reports/completion?unit=KG", headers=headers).status_code == 404
+    assert api.get("/api/v1/reports/knowledge?module=sample-module&unit=KG-A", headers=headers).status_code == 404
+    own = api.get("/api/v1/reports/completion", headers=headers).json
+    assert [r["unit"]["code"] for r in own["rows"]] == ["KZ-A"] and own["total"]["learners"] == 3
+
+
+def test_names_only_at_precinct_level_and_only_when_allowed(app, data):
+    tree, _ = data
+    precinct = f"/reports/completion?unit={tree['KZ-A-1-1']}"
+    assert "Aida One" not in login(app, "monitor").get(precinct).get_data(as_text=True)
+    assert "Aida One" in login(app, "trainer").get(precinct).get_data(as_text=True)
+    assert "Aida One" not in login(app, "trainer").get(f"/reports/completion?unit={tree['KZ-A-1']}").get_data(as_text=True)
+    with app.app_context():
+        db.session.execute(sa.update(User).where(User.username == "monitor").values(can_see_names=True))
+        db.session.commit()
+    assert "Aida One" in login(app, "monitor").get(precinct).get_data(as_text=True)
+
+
+def _counts(app):
+    with app.app_context():
+        return [db.session.scalar(sa.select(sa.func.count()).select_from(m)) for m in (User, Assignment, QuizAttempt)]
+
+
+def test_monitor_cannot_change_anything(app, data):
+    b = login(app, "monitor")
+    before = _counts(app)
+    allowed = {"/logout", "/language", "/account/password", "/account/tokens", "/account/tokens/<int:token_id>/revoke",
+               "/login"}
+    tried = 0
+    for rule in app.url_map.iter_rules():
+        if "POST" not in rule.methods or rule.rule in allowed:
+            continue
+        url = re.sub(r"<(?:int:)?(\w+)>", "1", rule.rule)
+        response = b.post(url, {"name": "x", "full_name": "x", "unit": "1"}, from_page="/reports/completion")
+        assert response.status_code in (403, 404), (rule.rule, response.status_code)
+        tried += 1
+    assert tried >= 10
+    assert _counts(app) == before
+
+
+def test_summaries_follow_every_write(app, data, make):
+    """Deactivating a learner and withdrawing an assignment change the figures at once."""
+    tree, users = data
+    b = login(app, "trainer")
+    b.post(f"/train/learners/{users['a3']}/deactivate", {}, from_page="/train/learners")
+    rows = csv_rows(login(app, "monitor").get(f"/reports/completion.csv?unit={tree['KZ']}"))
+    assert rows[1][2:6] == ["2", "2", "2", "1"]
+    with app.app_context():
+        assignment_id = db.session.scalar(sa.select(Assignment.id).where(Assignment.unit_id == tree["KZ-A"]))
+    b.post(f"/train/assignments/{assignment_id}/withdraw", {}, from_page=f"/train/assignments/{assignment_id}")
+    rows = csv_rows(login(app, "monitor").get(f"/reports/completion.csv?unit={tree['KZ']}"))
+    assert rows[1][2:6] == ["2", "0", "0", "0"]
