@@ -114,7 +114,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('unit_id', 'question_version_id', 'option', name=op.f('pk_report_options'))
     )
     with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('can_see_names', sa.Boolean(), server_default=sa.text('0'), nullable=False))
+        batch_op.add_column(sa.Column('can_see_names', sa.Boolean(), server_default=sa.false(), nullable=False))
 
 
 
