@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Flask, g, request
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
 from lms.content.format import pick
 from lms.i18n import LANGUAGE_NAMES
@@ -39,6 +39,7 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.filters["t"] = lambda text: pick(text, current_lang())
     app.jinja_env.filters["date"] = format_date_cached
+    app.jinja_env.filters["num"] = lambda n: "—" if n is None else format_decimal(n)
     app.jinja_env.filters["datetime"] = lambda d, fmt="medium": format_datetime(d, fmt) if d else ""
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
