@@ -101,3 +101,14 @@ def throughput(port: int, path: str, cookie: str | None, seconds: float = 3.0, t
     for t in pool:
         t.join()
     return sum(counts) / (time.perf_counter() - start)
+
+
+def signed_in_client(app, username: str, password: str):
+    """A Flask test client signed in through the real form."""
+    client = app.test_client()
+    html = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    response = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+    if response.status_code != 302:
+        raise RuntimeError(f"login failed for {username}: {response.status_code}")
+    return client

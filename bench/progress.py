@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import statistics
 import sys
 import tempfile
@@ -34,6 +33,7 @@ def main() -> int:
     import sqlalchemy as sa
     from flask_migrate import upgrade
 
+    from bench._server import signed_in_client
     from lms import create_app
     from lms.content.models import Module
     from lms.extensions import db
@@ -49,12 +49,7 @@ def main() -> int:
         module_id = db.session.scalar(sa.select(Module.id).where(Module.slug == "mobile-ballot-box"))
 
     def client_for(username: str):
-        client = app.test_client()
-        html = client.get("/login").get_data(as_text=True)
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-        response = client.post("/login", data={"username": username, "password": "election-demo", "csrf_token": token})
-        assert response.status_code == 302, username
-        return client
+        return signed_in_client(app, username, app.config["LMS_DEMO_PASSWORD"])
 
     def measure(client, path: str) -> tuple[int, float]:
         statements: list[str] = []

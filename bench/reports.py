@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import statistics
 import sys
 import tempfile
@@ -45,6 +44,7 @@ def run(database_url: str, learners: int, repeat: int) -> None:
     import sqlalchemy as sa
     from flask_migrate import upgrade
 
+    from bench._server import signed_in_client
     from lms import create_app
     from lms.content.models import Module
     from lms.extensions import db
@@ -70,11 +70,7 @@ def run(database_url: str, learners: int, repeat: int) -> None:
         module_id = db.session.scalar(sa.select(Module.id).where(Module.slug == "mobile-ballot-box"))
         engine = db.engine
 
-    client = app.test_client()
-    html = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-    assert client.post("/login", data={"username": "monitor", "password": app.config["LMS_DEMO_PASSWORD"],
-                                       "csrf_token": token}).status_code == 302
+    client = signed_in_client(app, "monitor", app.config["LMS_DEMO_PASSWORD"])
 
     def timed(fn) -> float:
         fn()

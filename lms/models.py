@@ -9,7 +9,8 @@ from lms.reports.models import (ReportCell, ReportDays, ReportDue, ReportItem, R
 from lms.train.models import Attendance, AuditEvent, Election, TrainingSession
 
 __all__ = [
-    "ApiToken",
+    "ApiToken", "ReportCell", "ReportDays", "ReportDue", "ReportItem", "ReportMember", "ReportOption",
+    "ReportUnit", "ReportWeek",
     "Assignment", "AttemptItem", "Attendance", "AuditEvent", "Election", "TrainingSession", "Lesson", "LessonCompletion", "Module", "ModuleCompletion",
     "LearnerProgress", "Question", "QuestionVersion", "QuizAttempt", "Role", "Unit", "UnitKind", "User",
 ]

@@ -4,7 +4,6 @@ from __future__ import annotations
 import functools
 import html
 import re
-from pathlib import Path
 
 import pytest
 from babel.messages.plurals import get_plural

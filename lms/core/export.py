@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from flask import Response, stream_with_context
+from flask import Response, abort, stream_with_context
 from openpyxl import Workbook
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -60,3 +60,12 @@ def xlsx_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[
     workbook.save(out)
     return Response(out.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="{filename}.xlsx"'})
+
+
+def download(fmt: str, filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]], title: str) -> Response:
+    """A CSV or XLSX download of the same table; any other format is not found."""
+    if fmt == "csv":
+        return csv_response(filename, header, rows)
+    if fmt == "xlsx":
+        return xlsx_response(filename, header, rows, title)
+    abort(404)

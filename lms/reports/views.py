@@ -12,7 +12,7 @@ from lms.auth.access import roles_required
 from lms.auth.models import Role, User
 from lms.content.format import pick
 from lms.content.models import Module
-from lms.core.export import csv_response, xlsx_response
+from lms.core.export import download
 from lms.core.templating import current_lang
 from lms.extensions import db
 from lms.learn.models import LearnerProgress
@@ -100,14 +100,9 @@ def completion_table(report: services.CompletionReport, lang: str) -> tuple[list
 @bp.get("/completion.<fmt>")
 @report_access
 def completion_export(fmt: str):
-    if fmt not in ("csv", "xlsx"):
-        abort(404)
     unit, module, date_from, date_to = _completion_args()
     report = services.completion(current_user, unit, module.id if module else None, date_from, date_to)
-    header, rows = completion_table(report, current_lang())
-    if fmt == "csv":
-        return csv_response("completion", header, rows)
-    return xlsx_response("completion", header, rows, "Completion")
+    return download(fmt, "completion", *completion_table(report, current_lang()), "Completion")
 
 
 def _knowledge_args():
@@ -147,10 +142,6 @@ def knowledge_table(report: services.KnowledgeReport, lang: str) -> tuple[list[s
 @bp.get("/knowledge.<fmt>")
 @report_access
 def knowledge_export(fmt: str):
-    if fmt not in ("csv", "xlsx"):
-        abort(404)
     unit, module = _knowledge_args()
-    header, rows = knowledge_table(services.knowledge(current_user, unit, module), current_lang())
-    if fmt == "csv":
-        return csv_response("knowledge", header, rows)
-    return xlsx_response("knowledge", header, rows, "Knowledge")
+    return download(fmt, "knowledge", *knowledge_table(services.knowledge(current_user, unit, module), current_lang()),
+                    "Knowledge")

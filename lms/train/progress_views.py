@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from lms.content.format import pick
 from lms.content.models import Module
-from lms.core.export import csv_response, xlsx_response
+from lms.core.export import download
 from lms.core.templating import current_lang, format_date_cached
 from lms.extensions import db
 from lms.learn.models import LearnerProgress, QuizAttempt
@@ -89,7 +89,7 @@ def _cell_text(cell: LearnerProgress | None) -> str:
 @bp.get("/progress/export.<fmt>")
 @trainer_required
 def progress_export(fmt: str):
-    if fmt not in ("csv", "xlsx"):
+    if fmt not in ("csv", "xlsx"):  # before any work
         abort(404)
     f = _filter()
     lang = current_lang()
@@ -109,8 +109,7 @@ def progress_export(fmt: str):
                         cell.completed_at.date() if cell and cell.completed_at else None]
             yield row
 
-    name = "progress"
-    return csv_response(name, header, rows()) if fmt == "csv" else xlsx_response(name, header, rows(), "Progress")
+    return download(fmt, "progress", header, rows(), "Progress")
 
 
 @bp.get("/learners/<int:learner_id>")

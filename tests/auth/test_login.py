@@ -1,6 +1,6 @@
 import sqlalchemy as sa
 
-from lms.auth.models import Role, User
+from lms.auth.models import User
 from lms.extensions import db
 from tests.conftest import PASSWORD
 

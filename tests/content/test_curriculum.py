@@ -5,7 +5,6 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from lms.auth.models import Role
 from lms.config import ROOT
 from lms.content.format import LANGUAGES, load_tree
 from lms.content.importer import import_modules
