@@ -181,3 +181,16 @@ def test_main_pages_have_no_untranslated_english(app, make, course, lang, databa
         problems += [f"{name}: {frag!r}" for frag in fragments if frag in text]
         problems += [f"{name}: label {node!r}" for node in text_nodes(page) & labels]
     assert not problems, "\n".join(problems[:20])
+
+
+def test_language_choice_order(app, make, database):
+    """The user's setting, then the sign-in page's choice, then the browser's, then the site default."""
+    client = app.test_client()
+    assert 'lang="ky"' in client.get("/login", headers={"Accept-Language": "ky,ru;q=0.5"}).get_data(as_text=True)
+    assert f'lang="{app.config["LMS_DEFAULT_LOCALE"]}"' in client.get("/login", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    browser = Browser(client)
+    browser.post("/language", {"lang": "tg", "next": "/login"}, from_page="/login")
+    assert 'lang="tg"' in client.get("/login", headers={"Accept-Language": "ky"}).get_data(as_text=True)
+    make.user("ann", locale="uz")
+    browser.login("ann")
+    assert 'lang="uz"' in client.get("/learn/", headers={"Accept-Language": "ky"}).get_data(as_text=True)
