@@ -112,3 +112,20 @@ def signed_in_client(app, username: str, password: str):
     if response.status_code != 302:
         raise RuntimeError(f"login failed for {username}: {response.status_code}")
     return client
+
+
+def demo_app(config: dict | None = None):
+    """The app on an empty database, migrated, with the courses and the demo organisation; and a CLI runner."""
+    from flask_migrate import upgrade
+
+    from lms import create_app
+
+    app = create_app(config)
+    runner = app.test_cli_runner()
+    with app.app_context():
+        upgrade()
+    for command in (["courses", "import"], ["demo", "seed"]):
+        result = runner.invoke(args=command)
+        if result.exit_code != 0:
+            raise RuntimeError(result.output)
+    return app, runner

@@ -31,20 +31,12 @@ def main() -> int:
     tmp = tempfile.mkdtemp(prefix="lms-bench-")
     os.environ.update({"SECRET_KEY": "bench", "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3", "LMS_RATELIMIT": "0"})
     import sqlalchemy as sa
-    from flask_migrate import upgrade
 
-    from bench._server import signed_in_client
-    from lms import create_app
+    from bench._server import demo_app, signed_in_client
     from lms.content.models import Module
     from lms.extensions import db
 
-    app = create_app()
-    runner = app.test_cli_runner()
-    with app.app_context():
-        upgrade()
-    for cmd in (["courses", "import"], ["demo", "seed"]):
-        result = runner.invoke(args=cmd)
-        assert result.exit_code == 0, result.output
+    app, runner = demo_app()
     with app.app_context():
         module_id = db.session.scalar(sa.select(Module.id).where(Module.slug == "mobile-ballot-box"))
 

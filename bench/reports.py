@@ -42,21 +42,13 @@ def postgres_url() -> str:
 
 def run(database_url: str, learners: int, repeat: int) -> None:
     import sqlalchemy as sa
-    from flask_migrate import upgrade
 
-    from bench._server import signed_in_client
-    from lms import create_app
+    from bench._server import demo_app, signed_in_client
     from lms.content.models import Module
     from lms.extensions import db
     from lms.orgs.models import Unit
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False})
-    runner = app.test_cli_runner()
-    with app.app_context():
-        upgrade()
-    for cmd in (["courses", "import"], ["demo", "seed"]):
-        result = runner.invoke(args=cmd)
-        assert result.exit_code == 0, result.output
+    app, runner = demo_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False})
     start = time.perf_counter()
     result = runner.invoke(args=["demo", "generate", "--learners", str(learners)])
     assert result.exit_code == 0, result.output
