@@ -166,7 +166,7 @@ class Factory:
 def refresh_all() -> None:
     """Recompute every learner's progress rows, as the app's own writes do."""
     from lms.learn import status
-    status.refresh(db.session.scalars(sa.select(User.id).where(User.role == Role.LEARNER)).all())
+    status.refresh(db.session.scalars(sa.select(User.id).where(User.role.in_(status.TRAINED))).all())
 
 
 @contextmanager

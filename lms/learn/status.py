@@ -21,6 +21,7 @@ from lms.orgs.models import Unit, in_subtree
 from lms.reports import summary
 
 CHUNK = 500
+TRAINED = (Role.LEARNER, Role.TRAINER)  # trainers take modules too (cascade training)
 
 
 def _counts(when: datetime | None, since: date | None) -> bool:
@@ -39,7 +40,7 @@ def refresh(user_ids: Iterable[int]) -> int:
 def refresh_unit(unit: Unit) -> int:
     """Recompute the rows of every learner at or below `unit`."""
     ids = db.session.scalars(sa.select(User.id).join(Unit, User.unit_id == Unit.id)
-                             .where(in_subtree(unit), User.role == Role.LEARNER)).all()
+                             .where(in_subtree(unit), User.role.in_(TRAINED))).all()
     return refresh(ids)
 
 
@@ -52,13 +53,15 @@ def refresh_module(module_id: int) -> int:
 def _refresh_chunk(uids: list[int]) -> int:
     session = db.session
     users = session.execute(
-        sa.select(User.id, User.unit_id, Unit.district_id, Unit.oblast_id, Unit.country_id)
+        sa.select(User.id, User.unit_id, User.role, Unit.district_id, Unit.oblast_id, Unit.country_id)
         .outerjoin(Unit, User.unit_id == Unit.id)
-        .where(User.id.in_(uids), User.role == Role.LEARNER, User.active)).all()
+        .where(User.id.in_(uids), User.role.in_(TRAINED), User.active)).all()
     reach: dict[int, list[int]] = defaultdict(list)  # unit id -> learners at or below it
     unit_of: dict[int, int | None] = {}
-    for uid, unit_id, *ancestors in users:
+    role_of: dict[int, str] = {}
+    for uid, unit_id, role, *ancestors in users:
         unit_of[uid] = unit_id
+        role_of[uid] = Role(role).value
         for unit in (unit_id, *ancestors):
             if unit is not None:
                 reach[unit].append(uid)
@@ -66,7 +69,7 @@ def _refresh_chunk(uids: list[int]) -> int:
     old = [dict(r._mapping) for r in session.execute(
         sa.select(*(c for c in LearnerProgress.__table__.c)).where(LearnerProgress.user_id.in_(uids)))]
     members_before = summary.members(uids)
-    members_after = {uid: unit for uid, unit in unit_of.items() if unit is not None}
+    members_after = {uid: (unit, role_of[uid]) for uid, unit in unit_of.items() if unit is not None}
     session.execute(sa.delete(LearnerProgress).where(LearnerProgress.user_id.in_(uids)))
     summary.set_members(uids, members_after)
     new = _compute(learners, reach, unit_of)

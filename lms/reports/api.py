@@ -89,10 +89,14 @@ def completion():
     viewer = g.api_user
     unit, module = _unit(viewer), _module()
     date_from, date_to = _date("from"), _date("to")
-    report = services.completion(viewer, unit, module.id if module else None, date_from, date_to)
+    role = request.args.get("role", "learner")
+    if role not in (*services.ROLES, "all"):
+        abort(400)
+    role = None if role == "all" else role
+    report = services.completion(viewer, unit, module.id if module else None, date_from, date_to, role)
     lang = request.args.get("lang", "en")
     return jsonify(
-        unit=unit.code if unit else None, module=module.slug if module else None,
+        unit=unit.code if unit else None, module=module.slug if module else None, role=role or "all",
         date_from=date_from.isoformat() if date_from else None, date_to=date_to.isoformat() if date_to else None,
         rows=[_row(r, lang) for r in report.rows], total=_row(report.total, lang),
         trend=[{"week": w.isoformat(), "completions": n} for w, n in report.trend],

@@ -16,6 +16,8 @@ from lms.extensions import db
 
 _UNIT = lambda: mapped_column(sa.ForeignKey("units.id", ondelete="CASCADE"), primary_key=True)  # noqa: E731
 _MODULE = lambda: mapped_column(sa.ForeignKey("modules.id", ondelete="CASCADE"), primary_key=True)  # noqa: E731
+# Whose figures: "learner" (precinct officials) or "trainer" (trainers taking modules themselves).
+_ROLE = lambda: mapped_column(sa.String(16), primary_key=True, default="learner")  # noqa: E731
 
 
 class ReportMember(db.Model):
@@ -24,6 +26,7 @@ class ReportMember(db.Model):
     __tablename__ = "report_members"
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(sa.String(16), default="learner")
 
 
 class ReportUnit(db.Model):
@@ -31,6 +34,7 @@ class ReportUnit(db.Model):
 
     __tablename__ = "report_units"
     unit_id: Mapped[int] = _UNIT()
+    role: Mapped[str] = _ROLE()
     learners: Mapped[int] = mapped_column(default=0)
 
 
@@ -39,6 +43,7 @@ class ReportCell(db.Model):
 
     __tablename__ = "report_cells"
     unit_id: Mapped[int] = _UNIT()
+    role: Mapped[str] = _ROLE()
     module_id: Mapped[int] = _MODULE()
     assigned: Mapped[int] = mapped_column(default=0)
     started: Mapped[int] = mapped_column(default=0)
@@ -54,6 +59,7 @@ class ReportDue(db.Model):
 
     __tablename__ = "report_due"
     unit_id: Mapped[int] = _UNIT()
+    role: Mapped[str] = _ROLE()
     module_id: Mapped[int] = _MODULE()
     due_date: Mapped[date] = mapped_column(primary_key=True)
     pending: Mapped[int] = mapped_column(default=0)
@@ -64,6 +70,7 @@ class ReportWeek(db.Model):
 
     __tablename__ = "report_weeks"
     unit_id: Mapped[int] = _UNIT()
+    role: Mapped[str] = _ROLE()
     module_id: Mapped[int] = _MODULE()
     week: Mapped[date] = mapped_column(primary_key=True)
     completions: Mapped[int] = mapped_column(default=0)
@@ -74,9 +81,18 @@ class ReportDays(db.Model):
 
     __tablename__ = "report_days"
     unit_id: Mapped[int] = _UNIT()
+    role: Mapped[str] = _ROLE()
     module_id: Mapped[int] = _MODULE()
     days: Mapped[int] = mapped_column(primary_key=True)
     completions: Mapped[int] = mapped_column(default=0)
+
+
+class ReportScope(db.Model):
+    """The units (countries) whose reports a monitor may read; none means every unit."""
+
+    __tablename__ = "report_scopes"
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id", ondelete="CASCADE"), primary_key=True)
 
 
 class ReportItem(db.Model):

@@ -23,14 +23,24 @@ from lms.auth.models import Role, User
 from lms.content.models import Lesson, Module, Question, QuestionVersion
 from lms.extensions import db
 from lms.orgs.models import Unit, in_subtree
-from lms.reports.models import ReportCell, ReportDays, ReportDue, ReportItem, ReportOption, ReportUnit, ReportWeek
+from lms.reports.models import (ReportCell, ReportDays, ReportDue, ReportItem, ReportOption, ReportScope, ReportUnit,
+                                ReportWeek)
 from lms.timeutil import today
 
 
 # --- scope --------------------------------------------------------------------------------------
 
+ROLES = ("learner", "trainer")
+
+
 def root_units(viewer: User) -> list[Unit]:
-    """The units a viewer's reports start from: their own unit, or every country."""
+    """The units a viewer's reports start from: the countries an admin gave a monitor,
+    else the viewer's own unit, else (admins and monitors) every country."""
+    if viewer.role == Role.MONITOR:
+        granted = list(db.session.scalars(sa.select(Unit).join(ReportScope, ReportScope.unit_id == Unit.id)
+                                          .where(ReportScope.user_id == viewer.id).order_by(Unit.code)))
+        if granted:
+            return granted
     if viewer.role in (Role.ADMIN, Role.MONITOR) and viewer.unit is None:
         return list(db.session.scalars(sa.select(Unit).where(Unit.level == 0).order_by(Unit.code)))
     return [viewer.unit] if viewer.unit is not None else []
@@ -113,7 +123,9 @@ def children_of(viewer: User, unit: Unit | None) -> list[Unit]:
 
 
 def completion(viewer: User, unit: Unit | None, module_id: int | None = None,
-               date_from: date | None = None, date_to: date | None = None) -> CompletionReport:
+               date_from: date | None = None, date_to: date | None = None, role: str | None = "learner") -> CompletionReport:
+    """Figures for the children of `unit` and for the unit itself; `role` picks whose figures
+    ("learner": precinct officials, "trainer": trainers taking modules, None: both)."""
     units = children_of(viewer, unit)
     rows = {u.id: CompletionRow(u) for u in units}
     ids = list(rows)
@@ -127,8 +139,10 @@ def completion(viewer: User, unit: Unit | None, module_id: int | None = None,
         return out
 
     module_cond = [ReportCell.module_id == module_id] if module_id else []
+    module_cond += [ReportCell.role == role] if role else []
     for unit_id, learners in db.session.execute(
-            sa.select(ReportUnit.unit_id, ReportUnit.learners).where(ReportUnit.unit_id.in_(targets))):
+            sa.select(ReportUnit.unit_id, ReportUnit.learners)
+            .where(ReportUnit.unit_id.in_(targets), *([ReportUnit.role == role] if role else []))):
         for r in into(unit_id):
             r.learners += learners
     sums = [sa.func.sum(getattr(ReportCell, f)) for f in ("assigned", "started", "completed", "scored", "best_sum",
@@ -144,6 +158,7 @@ def completion(viewer: User, unit: Unit | None, module_id: int | None = None,
             r.best_sum += best_sum or 0.0
             r.first_passed += first_passed or 0
     due_cond = [ReportDue.module_id == module_id] if module_id else []
+    due_cond += [ReportDue.role == role] if role else []
     for unit_id, pending in db.session.execute(
             sa.select(ReportDue.unit_id, sa.func.sum(ReportDue.pending))
             .where(ReportDue.unit_id.in_(targets), ReportDue.due_date < today(), *due_cond)
@@ -151,6 +166,7 @@ def completion(viewer: User, unit: Unit | None, module_id: int | None = None,
         for r in into(unit_id):
             r.overdue += pending or 0
     days_cond = [ReportDays.module_id == module_id] if module_id else []
+    days_cond += [ReportDays.role == role] if role else []
     for unit_id, days, n in db.session.execute(
             sa.select(ReportDays.unit_id, ReportDays.days, sa.func.sum(ReportDays.completions))
             .where(ReportDays.unit_id.in_(targets), *days_cond).group_by(ReportDays.unit_id, ReportDays.days)):
@@ -159,16 +175,20 @@ def completion(viewer: User, unit: Unit | None, module_id: int | None = None,
     if date_from or date_to:  # completed within the dates, counted by week of completion
         for r in list(rows.values()) + [total]:
             r.completed = 0
-        for unit_id, n in db.session.execute(_weeks(targets, module_id, date_from, date_to)
+        for unit_id, n in db.session.execute(_weeks(targets, module_id, date_from, date_to, role)
                                              .with_only_columns(ReportWeek.unit_id, sa.func.sum(ReportWeek.completions))
                                              .group_by(ReportWeek.unit_id)):
             for r in into(unit_id):
                 r.completed += n or 0
-    return CompletionReport(unit, [rows[i] for i in ids], total, trend(viewer, unit, module_id, date_from, date_to))
+    return CompletionReport(unit, [rows[i] for i in ids], total,
+                            trend(viewer, unit, module_id, date_from, date_to, role))
 
 
-def _weeks(unit_ids: list[int], module_id: int | None, date_from: date | None, date_to: date | None) -> sa.Select:
+def _weeks(unit_ids: list[int], module_id: int | None, date_from: date | None, date_to: date | None,
+           role: str | None) -> sa.Select:
     query = sa.select(ReportWeek).where(ReportWeek.unit_id.in_(unit_ids))
+    if role:
+        query = query.where(ReportWeek.role == role)
     if module_id:
         query = query.where(ReportWeek.module_id == module_id)
     if date_from:
@@ -179,14 +199,14 @@ def _weeks(unit_ids: list[int], module_id: int | None, date_from: date | None, d
 
 
 def trend(viewer: User, unit: Unit | None, module_id: int | None, date_from: date | None,
-          date_to: date | None) -> list[tuple[date, int]]:
+          date_to: date | None, role: str | None = "learner") -> list[tuple[date, int]]:
     """Completions per week for the unit (or all the viewer's roots), every week of the period."""
     end = date_to or today()
     start = date_from or end - timedelta(weeks=12)
     start -= timedelta(days=start.weekday())
     unit_ids = [unit.id] if unit is not None else [u.id for u in root_units(viewer)]
     counts: dict[date, int] = defaultdict(int)
-    for week, n in db.session.execute(_weeks(unit_ids, module_id, start, end)
+    for week, n in db.session.execute(_weeks(unit_ids, module_id, start, end, role)
                                       .with_only_columns(ReportWeek.week, sa.func.sum(ReportWeek.completions))
                                       .group_by(ReportWeek.week)):
         counts[week] += n or 0
@@ -276,6 +296,6 @@ def oblast_map(viewer: User) -> list[tuple[Unit, dict[int, float | None]]]:
     table: dict[int, dict[int, float | None]] = {o.id: {} for o in oblasts}
     for unit_id, module_id, scored, first_sum in db.session.execute(
             sa.select(ReportCell.unit_id, ReportCell.module_id, ReportCell.scored, ReportCell.first_sum)
-            .where(ReportCell.unit_id.in_(list(table)))):
+            .where(ReportCell.unit_id.in_(list(table)), ReportCell.role == "learner")):
         table[unit_id][module_id] = round(first_sum / scored, 1) if scored else None
     return [(o, table[o.id]) for o in oblasts]

@@ -56,19 +56,25 @@ def _add_rows(model: type, keys: tuple[str, ...], rows: Mapping[tuple, Mapping[s
 
 
 def progress_changed(old: Iterable[Mapping[str, Any]], new: Iterable[Mapping[str, Any]],
-                     members_before: Mapping[int, int], members_after: Mapping[int, int]) -> None:
-    """Apply the difference between old and new learner_progress rows, and membership moves."""
-    rows = [(-1, r) for r in old] + [(1, r) for r in new]
-    unit_ids = {r["unit_id"] for _, r in rows} | set(members_before.values()) | set(members_after.values())
+                     members_before: Mapping[int, tuple[int, str]], members_after: Mapping[int, tuple[int, str]]) -> None:
+    """Apply the difference between old and new learner_progress rows, and membership moves.
+
+    members map a user id to (unit id, role) before and after; a row counts under the role its
+    user had when it was written (old rows under the old membership, new rows under the new).
+    """
+    rows = [(-1, r, members_before) for r in old] + [(1, r, members_after) for r in new]
+    unit_ids = ({r["unit_id"] for _, r, _ in rows} | {u for u, _ in members_before.values()}
+                | {u for u, _ in members_after.values()})
     up = ancestors(unit_ids)
     cells: dict[tuple, dict[str, float]] = defaultdict(lambda: dict.fromkeys(CELL_FIELDS, 0))
     due: dict[tuple, dict[str, float]] = defaultdict(lambda: {"pending": 0})
     weeks: dict[tuple, dict[str, float]] = defaultdict(lambda: {"completions": 0})
     days: dict[tuple, dict[str, float]] = defaultdict(lambda: {"completions": 0})
-    for sign, r in rows:
+    for sign, r, membership in rows:
         completed = r["completed_at"] is not None
+        role = membership.get(r["user_id"], (None, "learner"))[1]
         for unit in up.get(r["unit_id"], []):
-            key = (unit, r["module_id"])
+            key = (unit, role, r["module_id"])
             c = cells[key]
             c["assigned"] += sign
             c["started"] += sign * (r["status"] != "not_started")
@@ -90,27 +96,30 @@ def progress_changed(old: Iterable[Mapping[str, Any]], new: Iterable[Mapping[str
         before, after = members_before.get(uid), members_after.get(uid)
         if before == after:
             continue
-        for unit in up.get(before, []):
-            learners[(unit,)]["learners"] -= 1
-        for unit in up.get(after, []):
-            learners[(unit,)]["learners"] += 1
-    _add_rows(ReportCell, ("unit_id", "module_id"), cells)
-    _add_rows(ReportDue, ("unit_id", "module_id", "due_date"), due)
-    _add_rows(ReportWeek, ("unit_id", "module_id", "week"), weeks)
-    _add_rows(ReportDays, ("unit_id", "module_id", "days"), days)
-    _add_rows(ReportUnit, ("unit_id",), learners)
+        if before is not None:
+            for unit in up.get(before[0], []):
+                learners[(unit, before[1])]["learners"] -= 1
+        if after is not None:
+            for unit in up.get(after[0], []):
+                learners[(unit, after[1])]["learners"] += 1
+    _add_rows(ReportCell, ("unit_id", "role", "module_id"), cells)
+    _add_rows(ReportDue, ("unit_id", "role", "module_id", "due_date"), due)
+    _add_rows(ReportWeek, ("unit_id", "role", "module_id", "week"), weeks)
+    _add_rows(ReportDays, ("unit_id", "role", "module_id", "days"), days)
+    _add_rows(ReportUnit, ("unit_id", "role"), learners)
 
 
-def members(user_ids: list[int]) -> dict[int, int]:
-    return dict(db.session.execute(sa.select(ReportMember.user_id, ReportMember.unit_id)
-                                   .where(ReportMember.user_id.in_(user_ids))).all())
+def members(user_ids: list[int]) -> dict[int, tuple[int, str]]:
+    return {uid: (unit, role) for uid, unit, role in db.session.execute(
+        sa.select(ReportMember.user_id, ReportMember.unit_id, ReportMember.role)
+        .where(ReportMember.user_id.in_(user_ids)))}
 
 
-def set_members(user_ids: list[int], after: Mapping[int, int]) -> None:
+def set_members(user_ids: list[int], after: Mapping[int, tuple[int, str]]) -> None:
     db.session.execute(sa.delete(ReportMember).where(ReportMember.user_id.in_(user_ids)))
     if after:
-        db.session.connection().execute(ReportMember.__table__.insert(),
-                                        [{"user_id": u, "unit_id": unit} for u, unit in after.items()])
+        db.session.connection().execute(ReportMember.__table__.insert(), [
+            {"user_id": u, "unit_id": unit, "role": role} for u, (unit, role) in after.items()])
 
 
 def first_attempts(attempts: Iterable[tuple[int | None, float, list[tuple[int, Any, float, list[str], dict]]]]) -> None:

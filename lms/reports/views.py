@@ -55,20 +55,30 @@ def index():
     return redirect(url_for("reports.completion"))
 
 
+def _role() -> str | None:
+    """Whose figures: precinct officials (the default), trainers, or both ("all")."""
+    role = request.args.get("role", "learner")
+    if role == "all":
+        return None
+    if role not in services.ROLES:
+        abort(400)
+    return role
+
+
 def _completion_args():
     unit = services.unit_in_scope_or_404(current_user, request.args.get("unit", type=int))
     module = _module()
     date_from, date_to = _date("from"), _date("to")
     if date_from and date_to and date_from > date_to:
         abort(400)
-    return unit, module, date_from, date_to
+    return unit, module, date_from, date_to, _role()
 
 
 @bp.get("/completion")
 @report_access
 def completion():
-    unit, module, date_from, date_to = _completion_args()
-    report = services.completion(current_user, unit, module.id if module else None, date_from, date_to)
+    unit, module, date_from, date_to, role = _completion_args()
+    report = services.completion(current_user, unit, module.id if module else None, date_from, date_to, role)
     lang = current_lang()
     names = []
     if services.may_see_names(current_user, unit):
@@ -82,6 +92,7 @@ def completion():
     trend = charts.column_chart([(w.strftime("%d.%m"), n) for w, n in report.trend], _("Completions per week"))
     return render_template("reports/completion.html", report=report, module=module, modules=_modules(),
                            date_from=date_from, date_to=date_to, bars=bars, trend=trend, names=names,
+                           role=request.args.get("role", "learner"),
                            args=request.args.to_dict(), today=today())
 
 
@@ -100,8 +111,8 @@ def completion_table(report: services.CompletionReport, lang: str) -> tuple[list
 @bp.get("/completion.<fmt>")
 @report_access
 def completion_export(fmt: str):
-    unit, module, date_from, date_to = _completion_args()
-    report = services.completion(current_user, unit, module.id if module else None, date_from, date_to)
+    unit, module, date_from, date_to, role = _completion_args()
+    report = services.completion(current_user, unit, module.id if module else None, date_from, date_to, role)
     return download(fmt, "completion", *completion_table(report, current_lang()), "Completion")
 
 

@@ -121,12 +121,12 @@ def below_any(unit_ids: Iterable[int]) -> sa.ColumnElement[bool]:
 
 
 def reached_ids(unit_ids: Iterable[int], user_ids: Iterable[int]) -> set[int]:
-    """Learners reached by assignments to these units and these learners."""
+    """Learners (and trainers, who may take modules too) reached by assignments to these units and users."""
     found = set(user_ids)
     unit_ids = set(unit_ids)
     if unit_ids:
         found.update(db.session.scalars(sa.select(User.id).join(Unit, User.unit_id == Unit.id)
-                                        .where(User.role == Role.LEARNER, below_any(unit_ids))))
+                                        .where(User.role.in_((Role.LEARNER, Role.TRAINER)), below_any(unit_ids))))
     return found
 
 

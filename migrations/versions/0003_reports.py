@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-28 19:56:17.676225
+Create Date: 2026-11-28 20:16:53.000810
 
 """
 from alembic import op
@@ -19,6 +19,7 @@ depends_on = None
 def upgrade():
     op.create_table('report_cells',
     sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('role', sa.String(length=16), nullable=False),
     sa.Column('module_id', sa.Integer(), nullable=False),
     sa.Column('assigned', sa.Integer(), nullable=False),
     sa.Column('started', sa.Integer(), nullable=False),
@@ -29,40 +30,44 @@ def upgrade():
     sa.Column('first_sum', sa.Float(), nullable=False),
     sa.ForeignKeyConstraint(['module_id'], ['modules.id'], name=op.f('fk_report_cells_module_id_modules'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_report_cells_unit_id_units'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('unit_id', 'module_id', name=op.f('pk_report_cells'))
+    sa.PrimaryKeyConstraint('unit_id', 'role', 'module_id', name=op.f('pk_report_cells'))
     )
     op.create_table('report_days',
     sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('role', sa.String(length=16), nullable=False),
     sa.Column('module_id', sa.Integer(), nullable=False),
     sa.Column('days', sa.Integer(), nullable=False),
     sa.Column('completions', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['module_id'], ['modules.id'], name=op.f('fk_report_days_module_id_modules'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_report_days_unit_id_units'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('unit_id', 'module_id', 'days', name=op.f('pk_report_days'))
+    sa.PrimaryKeyConstraint('unit_id', 'role', 'module_id', 'days', name=op.f('pk_report_days'))
     )
     op.create_table('report_due',
     sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('role', sa.String(length=16), nullable=False),
     sa.Column('module_id', sa.Integer(), nullable=False),
     sa.Column('due_date', sa.Date(), nullable=False),
     sa.Column('pending', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['module_id'], ['modules.id'], name=op.f('fk_report_due_module_id_modules'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_report_due_unit_id_units'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('unit_id', 'module_id', 'due_date', name=op.f('pk_report_due'))
+    sa.PrimaryKeyConstraint('unit_id', 'role', 'module_id', 'due_date', name=op.f('pk_report_due'))
     )
     op.create_table('report_units',
     sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('role', sa.String(length=16), nullable=False),
     sa.Column('learners', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_report_units_unit_id_units'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('unit_id', name=op.f('pk_report_units'))
+    sa.PrimaryKeyConstraint('unit_id', 'role', name=op.f('pk_report_units'))
     )
     op.create_table('report_weeks',
     sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('role', sa.String(length=16), nullable=False),
     sa.Column('module_id', sa.Integer(), nullable=False),
     sa.Column('week', sa.Date(), nullable=False),
     sa.Column('completions', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['module_id'], ['modules.id'], name=op.f('fk_report_weeks_module_id_modules'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_report_weeks_unit_id_units'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('unit_id', 'module_id', 'week', name=op.f('pk_report_weeks'))
+    sa.PrimaryKeyConstraint('unit_id', 'role', 'module_id', 'week', name=op.f('pk_report_weeks'))
     )
     op.create_table('api_tokens',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -83,6 +88,7 @@ def upgrade():
     op.create_table('report_members',
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('role', sa.String(length=16), nullable=False),
     sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_report_members_unit_id_units'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_report_members_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', name=op.f('pk_report_members'))
@@ -90,6 +96,13 @@ def upgrade():
     with op.batch_alter_table('report_members', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_report_members_unit_id'), ['unit_id'], unique=False)
 
+    op.create_table('report_scopes',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_report_scopes_unit_id_units'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_report_scopes_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', 'unit_id', name=op.f('pk_report_scopes'))
+    )
     op.create_table('report_items',
     sa.Column('unit_id', sa.Integer(), nullable=False),
     sa.Column('question_version_id', sa.Integer(), nullable=False),
@@ -124,6 +137,7 @@ def downgrade():
 
     op.drop_table('report_options')
     op.drop_table('report_items')
+    op.drop_table('report_scopes')
     with op.batch_alter_table('report_members', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_report_members_unit_id'))
 

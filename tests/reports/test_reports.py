@@ -185,3 +185,29 @@ def test_summaries_follow_every_write(app, data, make):
     b.post(f"/train/assignments/{assignment_id}/withdraw", {}, from_page=f"/train/assignments/{assignment_id}")
     rows = csv_rows(login(app, "monitor").get(f"/reports/completion.csv?unit={tree['KZ']}"))
     assert rows[1][2:6] == ["2", "0", "0", "0"]
+
+
+def test_role_filter_counts_trainers_apart(app, data):
+    """The KZ-A trainer is reached by the oblast's assignment: counted as a trainer, not as an official."""
+    tree, _ = data
+    b = login(app, "monitor")
+    officials = csv_rows(b.get(f"/reports/completion.csv?unit={tree['KZ']}"))[-1]
+    trainers = csv_rows(b.get(f"/reports/completion.csv?unit={tree['KZ']}&role=trainer"))[-1]
+    everyone = csv_rows(b.get(f"/reports/completion.csv?unit={tree['KZ']}&role=all"))[-1]
+    assert officials[2:4] == ["3", "3"] and trainers[2:4] == ["1", "1"] and everyone[2:4] == ["4", "4"]
+    assert b.get(f"/reports/completion.csv?unit={tree['KZ']}&role=admin").status_code == 400
+
+
+def test_admin_limits_a_monitor_to_countries(app, data):
+    tree, users = data
+    admin = login(app, "admin")
+    response = admin.post(f"/admin/monitors/{users['monitor']}", {"countries": [str(tree["KG"])]},
+                          from_page=f"/admin/monitors/{users['monitor']}")
+    assert response.status_code == 303
+    monitor = login(app, "monitor")
+    rows = csv_rows(monitor.get("/reports/completion.csv"))
+    assert [r[1] for r in rows[1:-1]] == ["KG"]
+    assert monitor.get(f"/reports/completion?unit={tree['KZ']}").status_code == 404
+    assert login(app, "trainer").get("/admin/monitors").status_code == 403
+    assert admin.post(f"/admin/monitors/{users['monitor']}", {"countries": [str(tree["KZ-A"])]},
+                      from_page="/admin/monitors").status_code == 400  # not a country
