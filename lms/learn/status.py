@@ -114,17 +114,20 @@ def _compute(learners: set[int], reach: dict[int, list[int]], unit_of: dict[int,
     lesson_module = {lid: mid for mid, lids in lessons.items() for lid in lids}
 
     reads: dict[tuple[int, int], list[datetime]] = defaultdict(list)
+    # Filter by user only, so the (user_id, lesson_id) index is used; other modules' lessons are skipped here.
     for uid, lesson_id, at in session.execute(
             sa.select(LessonCompletion.user_id, LessonCompletion.lesson_id, LessonCompletion.completed_at)
-            .where(LessonCompletion.user_id.in_(learners), LessonCompletion.lesson_id.in_(list(lesson_module)))):
-        reads[(uid, lesson_module[lesson_id])].append(at)
+            .where(LessonCompletion.user_id.in_(learners))):
+        if lesson_id in lesson_module:
+            reads[(uid, lesson_module[lesson_id])].append(at)
     attempts: dict[tuple[int, int], list] = defaultdict(list)
     for uid, module_id, number, score, passed, at in session.execute(
             sa.select(QuizAttempt.user_id, QuizAttempt.module_id, QuizAttempt.number, QuizAttempt.score,
                       QuizAttempt.passed, QuizAttempt.submitted_at)
-            .where(QuizAttempt.user_id.in_(learners), QuizAttempt.module_id.in_(module_ids),
-                   QuizAttempt.submitted_at.is_not(None)).order_by(QuizAttempt.number)):
-        attempts[(uid, module_id)].append((score, passed, at))
+            .where(QuizAttempt.user_id.in_(learners), QuizAttempt.submitted_at.is_not(None))
+            .order_by(QuizAttempt.number)):  # by user only: the (user_id, module_id, number) index
+        if module_id in module_ids:
+            attempts[(uid, module_id)].append((score, passed, at))
     done = {(uid, mid): at for uid, mid, at in session.execute(
         sa.select(ModuleCompletion.user_id, ModuleCompletion.module_id, ModuleCompletion.completed_at)
         .where(ModuleCompletion.user_id.in_(learners), ModuleCompletion.module_id.in_(module_ids)))}
