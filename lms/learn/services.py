@@ -354,7 +354,7 @@ def submit_attempt(attempt: QuizAttempt, user: User) -> bool:
     db.session.flush()
     db.session.refresh(attempt)
     refresh_completion(user, attempt.module)
-    if attempt.number == 1:  # the knowledge report analyses first attempts
+    if attempt.number == 1 and user.role == Role.LEARNER:  # the knowledge report analyses officials' first attempts
         summary.first_attempts([(user.unit_id, score, [
             (i.question_version_id, i.answer, i.credit, i.layout, i.version.data) for i in attempt.items])])
     status.refresh([user.id])
