@@ -51,7 +51,6 @@ def module(slug: str):
                            preview=current_user.role != Role.LEARNER)
 
 
-_MODULE_BY_SLUG = sa.select(Module).where(Module.slug == sa.bindparam("slug"), Module.active)
 _LESSON_LIST = (sa.select(Lesson.id, Lesson.slug, Lesson.title)
                 .where(Lesson.module_id == sa.bindparam("mid"), Lesson.active).order_by(Lesson.position))
 _LESSON_AND_READ = (
@@ -64,8 +63,7 @@ _LESSON_AND_READ = (
 @bp.get("/modules/<slug>/lessons/<lesson_slug>")
 @login_required
 def lesson(slug: str, lesson_slug: str):
-    module = db.session.scalar(_MODULE_BY_SLUG, {"slug": slug})
-    allowed, since = services.access(current_user, module) if module else (False, None)
+    module, allowed, since = services.module_access(current_user, slug)
     if not allowed:
         abort(404)
     lessons = db.session.execute(_LESSON_LIST, {"mid": module.id}).all()
