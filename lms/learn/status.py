@@ -17,7 +17,7 @@ from lms.auth.models import Role, User
 from lms.content.models import Lesson, Module
 from lms.extensions import db
 from lms.learn.models import (Assignment, LearnerProgress, LessonCompletion, ModuleCompletion, QuizAttempt)
-from lms.orgs.models import Unit, in_subtree
+from lms.orgs.models import Unit
 from lms.reports import summary
 
 CHUNK = 500
@@ -35,13 +35,6 @@ def refresh(user_ids: Iterable[int]) -> int:
     for start in range(0, len(ids), CHUNK):
         written += _refresh_chunk(ids[start:start + CHUNK])
     return written
-
-
-def refresh_unit(unit: Unit) -> int:
-    """Recompute the rows of every learner at or below `unit`."""
-    ids = db.session.scalars(sa.select(User.id).join(Unit, User.unit_id == Unit.id)
-                             .where(in_subtree(unit), User.role.in_(TRAINED))).all()
-    return refresh(ids)
 
 
 def refresh_module(module_id: int) -> int:

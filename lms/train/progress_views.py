@@ -18,12 +18,6 @@ from lms.train import progress as svc
 from lms.train.scope import learner_or_404, trainer_required, unit_or_404, units_in_scope
 from lms.train.views import bp
 
-STATUS_LABELS = {
-    "overdue": "Overdue", "not_started": "Not started", "in_progress": "In progress",
-    "failed": "Not passed", "failed_twice": "Failed twice or more", "completed": "Completed",
-}
-
-
 def _filter() -> svc.MatrixFilter:
     args = request.args
     unit_id = args.get("unit", type=int)
@@ -77,13 +71,10 @@ def progress():
                            today=svc.today())
 
 
-def _cell_text(cell: LearnerProgress | None) -> str:
-    if cell is None:
-        return _("Not assigned")
-    if cell.status != "completed" and cell.due_date and cell.due_date < svc.today():
-        return _("Overdue")
-    return {"completed": _("Completed"), "in_progress": _("In progress"), "failed": _("Not passed"),
-            "not_started": _("Not started")}[cell.status]
+def _cell_text(cell: LearnerProgress | None, today, labels: dict[str, str]) -> str:
+    """The status word the matrix shows, for exports."""
+    view = cell_view(cell, today, labels)
+    return view[1] if view else _("Not assigned")
 
 
 @bp.get("/progress/export.<fmt>")
@@ -100,12 +91,14 @@ def progress_export(fmt: str):
         header += [f"{title}: {_('status')}", f"{title}: {_('best score')}", f"{title}: {_('attempts')}",
                    f"{title}: {_('completed on')}"]
 
+    today, labels = svc.today(), status_labels()
+
     def rows():
         for user, mods, cells in svc.export_rows(current_user, f):
             row = [user.full_name, user.username, user.unit.code if user.unit else "", user.unit.name(lang) if user.unit else ""]
             for m in mods:
                 cell = cells.get((user.id, m.id))
-                row += [_cell_text(cell), cell.best_score if cell else None, cell.attempts if cell else None,
+                row += [_cell_text(cell, today, labels), cell.best_score if cell else None, cell.attempts if cell else None,
                         cell.completed_at.date() if cell and cell.completed_at else None]
             yield row
 
