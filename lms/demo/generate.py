@@ -4,7 +4,10 @@ Learners are spread over new districts and precincts under the demo oblasts (abo
 12 officials a precinct, 40 precincts a district). Every module is assigned to each
 oblast used. Each learner gets a plausible record per module: not started, reading,
 failed, or completed after one or two attempts, with the answers of each attempt.
-Rows are written with bulk inserts and explicit ids, in one transaction.
+Rows are written with bulk inserts and explicit ids. Each batch of learners (their records,
+their `learner_progress` rows and the report summaries) is committed on its own, so that a run
+at national scale never holds one huge transaction; on PostgreSQL the tables are analysed as
+they grow, so that the planner keeps using the per-learner indexes.
 """
 from __future__ import annotations
 
@@ -24,7 +27,8 @@ from lms.extensions import db
 from lms.learn import status
 from lms.reports import summary
 from lms.learn.grading import correct_options, grade
-from lms.learn.models import Assignment, AttemptItem, LessonCompletion, ModuleCompletion, QuizAttempt
+from lms.learn.models import (Assignment, AttemptItem, LearnerProgress, LessonCompletion, ModuleCompletion,
+                               QuizAttempt)
 from lms.orgs.models import Unit
 from lms.timeutil import today, utcnow
 
@@ -169,7 +173,8 @@ def generate_learners(learners: int, seed: int = 1998, oblast_codes: list[str] |
             stats["assignments"] += 1
     db.session.flush()
 
-    first_user = ids.next[User]
+    batch_first = ids.next[User]
+    analysed_at = 0
     password = hash_password("synthetic-" + str(seed))  # one hash for all: these accounts are for benchmarks
     users, reads, attempts, items, completions, firsts = [], [], [], [], [], []
     for n, unit_id in enumerate(_learner_units(oblasts, learners, ids)):
@@ -231,16 +236,28 @@ def generate_learners(learners: int, seed: int = 1998, oblast_codes: list[str] |
             _bulk(ModuleCompletion, completions)
             summary.first_attempts(firsts)
             firsts.clear()
-    _fix_sequences()
-    db.session.flush()
-    stats["progress rows"] = status.refresh(range(first_user, ids.next[User]))
-    db.session.commit()
+            if _postgresql() and stats["learners"] >= 2 * analysed_at:
+                _analyse()  # statistics of the tables as they are now: doubling keeps this to a few runs
+                analysed_at = stats["learners"]
+            stats["progress rows"] = stats.get("progress rows", 0) + status.refresh(range(batch_first, ids.next[User]))
+            batch_first = ids.next[User]
+            _fix_sequences()
+            db.session.commit()
     return stats
+
+
+def _postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _analyse() -> None:
+    for model in (User, Unit, Assignment, LessonCompletion, QuizAttempt, AttemptItem, ModuleCompletion, LearnerProgress):
+        db.session.execute(sa.text(f"ANALYZE {model.__table__.name}"))
 
 
 def _fix_sequences() -> None:
     """After explicit ids, move PostgreSQL's sequences past them."""
-    if db.session.get_bind().dialect.name != "postgresql":
+    if not _postgresql():
         return
     for table in ("units", "users", "quiz_attempts"):
         db.session.execute(sa.text(
