@@ -149,6 +149,9 @@ class Factory:
             user = User(username=username or f"user{self.n}", full_name=kw.pop("full_name", f"User {self.n}"),
                         role=role, unit_id=unit, password_hash=hash_password(kw.pop("password", PASSWORD)), **kw)
             db.session.add(user)
+            db.session.flush()
+            from lms.learn import status
+            status.refresh([user.id])  # as the app's account writes do
             db.session.commit()
             return user.id
 

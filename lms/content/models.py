@@ -54,13 +54,6 @@ class Lesson(db.Model):
 
     module: Mapped[Module] = relationship(back_populates="lessons")
 
-    def language_for(self, lang: str) -> str:
-        """The language this lesson is shown in for a reader of `lang`."""
-        for candidate in (lang, "ru", "en"):
-            if self.body_html.get(candidate):
-                return candidate
-        return next(iter(self.body_html))
-
 
 class Question(db.Model):
     __tablename__ = "questions"

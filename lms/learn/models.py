@@ -135,3 +135,5 @@ class LearnerProgress(db.Model):
     completed_at: Mapped[datetime | None]
     # not_started | in_progress | failed (no attempts left) | completed; "overdue" is derived from due_date
     status: Mapped[str] = mapped_column(sa.String(16), default="not_started")
+    # the first lesson (by position) not yet read, where the dashboard's "Continue" leads; None when all are read
+    next_lesson_id: Mapped[int | None] = mapped_column(sa.ForeignKey("lessons.id", ondelete="SET NULL"))

@@ -20,7 +20,8 @@ from lms.extensions import db
 from lms.learn import status
 from lms.reports import summary
 from lms.learn.grading import grade
-from lms.learn.models import Assignment, AttemptItem, LessonCompletion, ModuleCompletion, QuizAttempt
+from lms.learn.models import (Assignment, AttemptItem, LearnerProgress, LessonCompletion, ModuleCompletion,
+                              QuizAttempt)
 from lms.timeutil import today, utcnow
 
 
@@ -42,25 +43,23 @@ def insert_ignore(model: type, **values: Any) -> None:
 _UID = sa.bindparam("uid")
 _LIVE = sa.and_(Assignment.withdrawn_at.is_(None),
                 sa.or_(Assignment.user_id == _UID, Assignment.unit_id.in_(sa.bindparam("units", expanding=True))))
-_ASSIGNED_MODULES = (
+_MID = sa.bindparam("mid")
+_ASSIGNED_MODULE = (
     sa.select(Module.id, Module.slug, Module.title, Module.max_attempts, Module.requires_attendance,
               sa.func.min(Assignment.due_date).label("due"), sa.func.max(Assignment.counts_from).label("since"))
-    .join(Assignment, Assignment.module_id == Module.id).where(_LIVE, Module.active)
-    .group_by(Module.id).order_by(Module.position, Module.id))
-_ASSIGNED_MODULE = _ASSIGNED_MODULES.where(Module.id == sa.bindparam("mid"))
+    .join(Assignment, Assignment.module_id == Module.id).where(_LIVE, Module.active, Module.id == _MID)
+    .group_by(Module.id))
 _ACCESS = (sa.select(sa.func.count(Assignment.id), sa.func.max(Assignment.counts_from))
-           .where(_LIVE, Assignment.module_id == sa.bindparam("mid")))
+           .where(_LIVE, Assignment.module_id == _MID))
 _LESSONS_READ = (
-    sa.select(Lesson.module_id, Lesson.slug, Lesson.title, LessonCompletion.completed_at)
+    sa.select(Lesson.slug, Lesson.title, LessonCompletion.completed_at)
     .outerjoin(LessonCompletion, sa.and_(LessonCompletion.lesson_id == Lesson.id, LessonCompletion.user_id == _UID))
-    .where(Lesson.module_id.in_(sa.bindparam("mids", expanding=True)), Lesson.active)
-    .order_by(Lesson.module_id, Lesson.position))
+    .where(Lesson.module_id == _MID, Lesson.active).order_by(Lesson.position))
 _ATTEMPTS = (
-    sa.select(QuizAttempt.module_id, QuizAttempt.score, QuizAttempt.passed, QuizAttempt.submitted_at)
-    .where(QuizAttempt.user_id == _UID, QuizAttempt.module_id.in_(sa.bindparam("mids", expanding=True)),
-           QuizAttempt.submitted_at.is_not(None)))
-_COMPLETIONS = sa.select(ModuleCompletion.module_id, ModuleCompletion.completed_at).where(
-    ModuleCompletion.user_id == _UID, ModuleCompletion.module_id.in_(sa.bindparam("mids", expanding=True)))
+    sa.select(QuizAttempt.score, QuizAttempt.passed, QuizAttempt.submitted_at)
+    .where(QuizAttempt.user_id == _UID, QuizAttempt.module_id == _MID, QuizAttempt.submitted_at.is_not(None)))
+_COMPLETIONS = sa.select(ModuleCompletion.completed_at).where(
+    ModuleCompletion.user_id == _UID, ModuleCompletion.module_id == _MID)
 
 
 def counts(when: datetime | None, since: date | None) -> bool:
@@ -145,45 +144,51 @@ class ModuleProgress:
         return not self.passed and self.attempts_left == 0
 
 
-def progress(user: User, module: Module | None = None) -> list[ModuleProgress]:
-    """The learner's progress in every assigned module (or in `module`), in three queries."""
-    params = _who(user)
-    if module is None:
-        rows = db.session.execute(_ASSIGNED_MODULES, params)
-    else:
-        rows = db.session.execute(_ASSIGNED_MODULE, {**params, "mid": module.id})
-    found = {row.id: ModuleProgress(row, row.due, row.since) for row in rows}
-    if module is not None and not found:  # a trainer's preview of a module not assigned to them
-        found[module.id] = ModuleProgress(module, None)
-    if not found:
-        return []
-    params["mids"] = list(found)
-    for module_id, slug, title, read_at in db.session.execute(_LESSONS_READ, params):
-        p = found[module_id]
+def module_progress(user: User, module: Module) -> ModuleProgress:
+    """The learner's progress in `module`, computed from the raw records in four queries."""
+    params = {**_who(user), "mid": module.id}
+    row = db.session.execute(_ASSIGNED_MODULE, params).first()
+    # without an assignment: a trainer's preview of a module not assigned to them
+    p = ModuleProgress(row, row.due, row.since) if row is not None else ModuleProgress(module, None)
+    for slug, title, read_at in db.session.execute(_LESSONS_READ, params):
         p.lessons_total += 1
         if counts(read_at, p.since):
             p.lessons_read += 1
         elif p.next_lesson is None:
             p.next_lesson = LessonRef(slug, title)
-    for module_id, score, passed, submitted_at in db.session.execute(_ATTEMPTS, params):
-        p = found[module_id]
+    for score, passed, submitted_at in db.session.execute(_ATTEMPTS, params):
         if counts(submitted_at, p.since):
             p.attempts_used += 1
             p.best_score = score if p.best_score is None else max(p.best_score, score)
             p.passed = p.passed or bool(passed)
-    for module_id, completed_at in db.session.execute(_COMPLETIONS, params):
-        p = found[module_id]
-        if counts(completed_at, p.since):
-            p.completed_at = completed_at
-    return list(found.values())
+    completed_at = db.session.scalar(_COMPLETIONS, params)
+    if counts(completed_at, p.since):
+        p.completed_at = completed_at
+    return p
+
+
+_DASHBOARD = (
+    sa.select(Module.id, Module.slug, Module.title, Module.max_attempts,
+              LearnerProgress.due_date, LearnerProgress.since, LearnerProgress.lessons_total,
+              LearnerProgress.lessons_read, LearnerProgress.attempts, LearnerProgress.best_score,
+              LearnerProgress.passed, LearnerProgress.completed_at,
+              Lesson.slug.label("next_slug"), Lesson.title.label("next_title"))
+    .join(Module, Module.id == LearnerProgress.module_id)
+    .outerjoin(Lesson, Lesson.id == LearnerProgress.next_lesson_id)
+    .where(LearnerProgress.user_id == _UID, Module.active)
+    .order_by(Module.position, Module.id))
 
 
 def dashboard(user: User) -> list[ModuleProgress]:
-    return progress(user)
+    """The dashboard's cards, in one query from the materialised `learner_progress` rows.
 
-
-def module_progress(user: User, module: Module) -> ModuleProgress:
-    return progress(user, module)[0]
+    They hold the same figures module_progress() computes from the raw records (lms.learn.status keeps
+    them so on every write); pages that enforce rules, such as the quiz's attempt limit, use module_progress().
+    """
+    return [ModuleProgress(row, row.due_date, row.since, row.lessons_total, row.lessons_read, row.attempts,
+                           row.best_score, row.passed, row.completed_at,
+                           LessonRef(row.next_slug, row.next_title) if row.next_slug else None)
+            for row in db.session.execute(_DASHBOARD, {"uid": user.id})]
 
 
 def lessons_read(user: User, module: Module, since: date | None = None) -> set[int]:

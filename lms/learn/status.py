@@ -100,19 +100,20 @@ def _compute(learners: set[int], reach: dict[int, list[int]], unit_of: dict[int,
     module_ids = {m for _, m in assigned}
     modules = {m.id: m for m in session.execute(
         sa.select(Module.id, Module.max_attempts, Module.requires_attendance).where(Module.id.in_(module_ids)))}
-    lessons: dict[int, set[int]] = defaultdict(set)
+    lessons: dict[int, list[int]] = defaultdict(list)  # module id -> its active lessons in reading order
     for lesson_id, module_id in session.execute(
-            sa.select(Lesson.id, Lesson.module_id).where(Lesson.module_id.in_(module_ids), Lesson.active)):
-        lessons[module_id].add(lesson_id)
+            sa.select(Lesson.id, Lesson.module_id).where(Lesson.module_id.in_(module_ids), Lesson.active)
+            .order_by(Lesson.position, Lesson.id)):
+        lessons[module_id].append(lesson_id)
     lesson_module = {lid: mid for mid, lids in lessons.items() for lid in lids}
 
-    reads: dict[tuple[int, int], list[datetime]] = defaultdict(list)
+    reads: dict[tuple[int, int], dict[int, datetime]] = defaultdict(dict)
     # Filter by user only, so the (user_id, lesson_id) index is used; other modules' lessons are skipped here.
     for uid, lesson_id, at in session.execute(
             sa.select(LessonCompletion.user_id, LessonCompletion.lesson_id, LessonCompletion.completed_at)
             .where(LessonCompletion.user_id.in_(learners))):
         if lesson_id in lesson_module:
-            reads[(uid, lesson_module[lesson_id])].append(at)
+            reads[(uid, lesson_module[lesson_id])][lesson_id] = at
     attempts: dict[tuple[int, int], list] = defaultdict(list)
     for uid, module_id, number, score, passed, at in session.execute(
             sa.select(QuizAttempt.user_id, QuizAttempt.module_id, QuizAttempt.number, QuizAttempt.score,
@@ -128,7 +129,8 @@ def _compute(learners: set[int], reach: dict[int, list[int]], unit_of: dict[int,
     out = []
     for (uid, module_id), (due, since) in assigned.items():
         module = modules[module_id]
-        read_times = [at for at in reads.get((uid, module_id), []) if _counts(at, since)]
+        read = {lid for lid, at in reads.get((uid, module_id), {}).items() if _counts(at, since)}
+        read_times = [reads[(uid, module_id)][lid] for lid in read]
         tries = [a for a in attempts.get((uid, module_id), []) if _counts(a[2], since)]
         passed = any(p for _, p, _ in tries)
         completed_at = done.get((uid, module_id))
@@ -151,5 +153,6 @@ def _compute(learners: set[int], reach: dict[int, list[int]], unit_of: dict[int,
             "first_score": tries[0][0] if tries else None, "passed": passed,
             "first_passed": bool(tries[0][1]) if tries else None,
             "started_at": min(activity) if activity else None, "completed_at": completed_at, "status": status,
+            "next_lesson_id": next((lid for lid in lessons[module_id] if lid not in read), None),
         })
     return out

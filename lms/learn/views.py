@@ -5,10 +5,11 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.orm import undefer
 
 from lms.auth.models import Role
+from lms.content.format import language_for
 from lms.content.models import Lesson, Module
+from lms.core.templating import current_lang
 from lms.extensions import db
 from lms.learn import services
 from lms.learn.grading import correct_options, grade, order_from_positions
@@ -51,13 +52,14 @@ def module(slug: str):
                            preview=current_user.role != Role.LEARNER)
 
 
-_LESSON_LIST = (sa.select(Lesson.id, Lesson.slug, Lesson.title)
-                .where(Lesson.module_id == sa.bindparam("mid"), Lesson.active).order_by(Lesson.position))
-_LESSON_AND_READ = (
-    sa.select(Lesson, LessonCompletion.completed_at)
+# One query for the module's lessons in order, whether this learner has read each, and the body of
+# the requested one only (the others' bodies stay in the database).
+_LESSONS_WITH_BODY = (
+    sa.select(Lesson.id, Lesson.slug, Lesson.title, LessonCompletion.completed_at,
+              sa.case((Lesson.slug == sa.bindparam("slug"), Lesson.body_html), else_=sa.null()).label("body_html"))
     .outerjoin(LessonCompletion, sa.and_(LessonCompletion.lesson_id == Lesson.id,
                                          LessonCompletion.user_id == sa.bindparam("uid")))
-    .where(Lesson.id == sa.bindparam("id")).options(undefer(Lesson.body_html)))
+    .where(Lesson.module_id == sa.bindparam("mid"), Lesson.active).order_by(Lesson.position))
 
 
 @bp.get("/modules/<slug>/lessons/<lesson_slug>")
@@ -66,15 +68,17 @@ def lesson(slug: str, lesson_slug: str):
     module, allowed, since = services.module_access(current_user, slug)
     if not allowed:
         abort(404)
-    lessons = db.session.execute(_LESSON_LIST, {"mid": module.id}).all()
+    lessons = db.session.execute(_LESSONS_WITH_BODY,
+                                 {"mid": module.id, "uid": current_user.id, "slug": lesson_slug}).all()
     index = next((i for i, row in enumerate(lessons) if row.slug == lesson_slug), None)
     if index is None:
         abort(404)
-    current, read_at = db.session.execute(_LESSON_AND_READ, {"id": lessons[index].id, "uid": current_user.id}).one()
-    if not services.counts(read_at, since):  # opening a lesson marks it read
-        services.mark_lesson_read(current_user, current, since)
+    current = lessons[index]
+    if not services.counts(current.completed_at, since):  # opening a lesson marks it read
+        services.mark_lesson_read(current_user, db.session.get(Lesson, current.id), since)
         db.session.commit()
     return render_template("learn/lesson.html", module=module, lesson=current, index=index, total=len(lessons),
+                           shown=language_for(current.body_html, current_lang()),
                            previous=lessons[index - 1] if index else None,
                            next=lessons[index + 1] if index + 1 < len(lessons) else None)
 

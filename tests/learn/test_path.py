@@ -1,4 +1,6 @@
 """The learner's path from sign-in to a completed module."""
+import re
+
 import sqlalchemy as sa
 
 from lms.auth.models import Role
@@ -93,3 +95,21 @@ def test_lesson_falls_back_and_says_so(browser, make, course):
     assert "Бірінші сабақ" in kk  # written in Kazakh: no fallback note
     second = browser.get("/learn/modules/sample-module/lessons/second").get_data(as_text=True)
     assert "Второй урок" in second and 'lang="ru"' in second  # Kazakh missing: Russian, with a note
+
+
+def _button(dash: str) -> str:
+    return re.search(r'<a class="button primary" href="([^"]+)"', dash).group(1)
+
+
+def test_continue_leads_to_the_first_unread_lesson(browser, make, course):
+    learner = make.user("ann")
+    make.assign(course, user=learner)
+    browser.login("ann")
+    assert _button(browser.get("/learn/").get_data(as_text=True)) == "/learn/modules/sample-module/lessons/first"
+    browser.get("/learn/modules/sample-module/lessons/second")  # read out of order
+    dash = browser.get("/learn/").get_data(as_text=True)
+    assert "Continue" in dash and _button(dash) == "/learn/modules/sample-module/lessons/first"
+    browser.get("/learn/modules/sample-module/lessons/first")
+    dash = browser.get("/learn/").get_data(as_text=True)
+    assert "Go to the quiz" in dash and _button(dash) == "/learn/modules/sample-module#quiz"
+    assert "67% done" in dash  # two lessons of two, quiz not passed: 2 of 3 steps
