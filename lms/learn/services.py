@@ -72,18 +72,19 @@ def _who(user: User) -> dict[str, Any]:
 
 
 _MODULE_ACCESS = (
-    sa.select(Module, sa.func.count(Assignment.id), sa.func.max(Assignment.counts_from))
+    sa.select(Module.id, Module.slug, Module.title, sa.func.count(Assignment.id).label("assigned"),
+              sa.func.max(Assignment.counts_from).label("since"))
     .outerjoin(Assignment, sa.and_(Assignment.module_id == Module.id, _LIVE))
     .where(Module.slug == sa.bindparam("slug"), Module.active).group_by(Module.id))
 
 
-def module_access(user: User, slug: str) -> tuple[Module | None, bool, date | None]:
-    """One query for a lesson page: the module, whether `user` may open it, and since when work counts."""
+def module_access(user: User, slug: str) -> tuple[sa.Row | None, bool, date | None]:
+    """One query for a lesson page: the module's id, slug and title, whether `user` may open it,
+    and since when work counts."""
     row = db.session.execute(_MODULE_ACCESS, {**_who(user), "slug": slug}).first()
     if row is None:
         return None, False, None
-    module, assigned, since = row
-    return module, bool(assigned) or user.role in (Role.TRAINER, Role.ADMIN), since
+    return row, bool(row.assigned) or user.role in (Role.TRAINER, Role.ADMIN), row.since
 
 
 def access(user: User, module: Module) -> tuple[bool, date | None]:

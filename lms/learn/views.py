@@ -52,10 +52,11 @@ def module(slug: str):
                            preview=current_user.role != Role.LEARNER)
 
 
-# One query for the module's lessons in order, whether this learner has read each, and the body of
-# the requested one only (the others' bodies stay in the database).
+# One query for the module's lessons in order, whether this learner has read each, and the title and
+# body of the requested one only (the others' texts stay in the database).
 _LESSONS_WITH_BODY = (
-    sa.select(Lesson.id, Lesson.slug, Lesson.title, LessonCompletion.completed_at,
+    sa.select(Lesson.id, Lesson.slug, LessonCompletion.completed_at,
+              sa.case((Lesson.slug == sa.bindparam("slug"), Lesson.title), else_=sa.null()).label("title"),
               sa.case((Lesson.slug == sa.bindparam("slug"), Lesson.body_html), else_=sa.null()).label("body_html"))
     .outerjoin(LessonCompletion, sa.and_(LessonCompletion.lesson_id == Lesson.id,
                                          LessonCompletion.user_id == sa.bindparam("uid")))
