@@ -67,19 +67,14 @@ class CourseError(Exception):
         self.problems = problems
 
 
-def language_for(text: dict[str, str] | None, lang: str) -> str:
-    """The language `text` is shown in to a reader of `lang`: `lang`, else Russian, else English."""
-    for candidate in (lang, *FALLBACK):
-        if text and text.get(candidate):
-            return candidate
-    return next(iter(text or {}), lang)
-
-
 def pick(text: dict[str, str] | None, lang: str) -> str:
     """Return `text` in `lang`, falling back to Russian, then English."""
     if not text:
         return ""
-    return text.get(language_for(text, lang), "")
+    for candidate in (lang, *FALLBACK):
+        if text.get(candidate):
+            return text[candidate]
+    return next(iter(text.values()), "")
 
 
 def parse_equation(equation: str) -> tuple[list[str], list[str]]:
