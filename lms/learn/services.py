@@ -4,10 +4,11 @@ Services flush but never commit; the view commits once per request.
 """
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -15,6 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from lms.auth.models import Role, User
+from lms.content.format import FALLBACK
 from lms.content.models import Lesson, Module, Question, QuestionVersion
 from lms.extensions import db
 from lms.learn import status
@@ -71,20 +73,53 @@ def _who(user: User) -> dict[str, Any]:
     return {"uid": user.id, "units": user.unit.ancestor_ids() if user.unit is not None else []}
 
 
-_MODULE_ACCESS = (
-    sa.select(Module.id, Module.slug, Module.title, sa.func.count(Assignment.id).label("assigned"),
-              sa.func.max(Assignment.counts_from).label("since"))
-    .outerjoin(Assignment, sa.and_(Assignment.module_id == Module.id, _LIVE))
-    .where(Module.slug == sa.bindparam("slug"), Module.active).group_by(Module.id))
+class ModuleRef(NamedTuple):
+    id: int
+    slug: str
+    title: dict[str, str]
 
 
-def module_access(user: User, slug: str) -> tuple[sa.Row | None, bool, date | None]:
-    """One query for a lesson page: the module's id, slug and title, whether `user` may open it,
-    and since when work counts."""
-    row = db.session.execute(_MODULE_ACCESS, {**_who(user), "slug": slug}).first()
-    if row is None:
-        return None, False, None
-    return row, bool(row.assigned) or user.role in (Role.TRAINER, Role.ADMIN), row.since
+@dataclass
+class LessonPage:
+    module: ModuleRef
+    allowed: bool  # assigned to the user, or a trainer's or admin's preview
+    since: date | None  # work before this day does not count
+    lessons: list[sa.Row]  # the module's active lessons in order: id, slug, completed_at; title and body_*
+    langs: tuple[str, ...]  # only for the requested lesson: body_<lang> for each of these languages
+
+
+@functools.cache
+def _lesson_page_query(lang: str) -> tuple[sa.Select, tuple[str, ...]]:
+    langs = tuple(dict.fromkeys((lang, *FALLBACK)))
+    module_id = sa.select(Module.id).where(Module.slug == sa.bindparam("module"), Module.active).scalar_subquery()
+    access = (sa.select(sa.func.count(Assignment.id).label("assigned"),
+                        sa.func.max(Assignment.counts_from).label("since"))
+              .where(_LIVE, Assignment.module_id == module_id).subquery())
+    current = Lesson.slug == sa.bindparam("lesson")
+    query = (
+        sa.select(Module.id.label("module_id"), Module.slug.label("module_slug"), Module.title.label("module_title"),
+                  access.c.assigned, access.c.since, Lesson.id, Lesson.slug, LessonCompletion.completed_at,
+                  sa.case((current, Lesson.title), else_=sa.null()).label("title"),
+                  *[sa.case((current, Lesson.body_html[code].as_string()), else_=sa.null()).label(f"body_{code}")
+                    for code in langs])
+        .select_from(Module).join(access, sa.true())
+        .join(Lesson, sa.and_(Lesson.module_id == Module.id, Lesson.active))
+        .outerjoin(LessonCompletion, sa.and_(LessonCompletion.lesson_id == Lesson.id, LessonCompletion.user_id == _UID))
+        .where(Module.slug == sa.bindparam("module"), Module.active).order_by(Lesson.position))
+    return query, langs
+
+
+def lesson_page(user: User, module_slug: str, lesson_slug: str, lang: str) -> LessonPage | None:
+    """One query for a lesson page: the module, whether `user` may open it and since when work
+    counts, its lessons with this user's read marks, and the requested lesson's title and body in
+    `lang` and its fallbacks only, taken out of the JSON by the database. None: no such module."""
+    query, langs = _lesson_page_query(lang)
+    rows = db.session.execute(query, {**_who(user), "module": module_slug, "lesson": lesson_slug}).all()
+    if not rows:
+        return None
+    first = rows[0]
+    return LessonPage(ModuleRef(first.module_id, first.module_slug, first.module_title),
+                      bool(first.assigned) or user.role in (Role.TRAINER, Role.ADMIN), first.since, rows, langs)
 
 
 def access(user: User, module: Module) -> tuple[bool, date | None]:

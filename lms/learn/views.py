@@ -1,21 +1,18 @@
 """Learner pages: dashboard, module, lesson, quiz, check your answers, result."""
 from __future__ import annotations
 
-import functools
-
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.auth.models import Role
-from lms.content.format import FALLBACK
 from lms.content.models import Lesson, Module
 from lms.core.templating import current_lang
 from lms.extensions import db
 from lms.learn import services
 from lms.learn.grading import correct_options, grade, order_from_positions
-from lms.learn.models import LessonCompletion, QuizAttempt
+from lms.learn.models import QuizAttempt
 
 bp = Blueprint("learn", __name__)
 
@@ -54,42 +51,24 @@ def module(slug: str):
                            preview=current_user.role != Role.LEARNER)
 
 
-@functools.cache
-def _lessons_query(lang: str) -> tuple[sa.Select, tuple[str, ...]]:
-    """One query for the module's lessons in order, whether this learner has read each, and the
-    title and body of the requested one only: the body in the reader's language and its fallbacks,
-    taken out of the JSON by the database (a lesson holds every language; a page shows one)."""
-    langs = tuple(dict.fromkeys((lang, *FALLBACK)))
-    current = Lesson.slug == sa.bindparam("slug")
-    return (
-        sa.select(Lesson.id, Lesson.slug, LessonCompletion.completed_at,
-                  sa.case((current, Lesson.title), else_=sa.null()).label("title"),
-                  *[sa.case((current, Lesson.body_html[code].as_string()), else_=sa.null()).label(f"body_{code}")
-                    for code in langs])
-        .outerjoin(LessonCompletion, sa.and_(LessonCompletion.lesson_id == Lesson.id,
-                                             LessonCompletion.user_id == sa.bindparam("uid")))
-        .where(Lesson.module_id == sa.bindparam("mid"), Lesson.active).order_by(Lesson.position)
-    ), langs
-
-
 @bp.get("/modules/<slug>/lessons/<lesson_slug>")
 @login_required
 def lesson(slug: str, lesson_slug: str):
-    module, allowed, since = services.module_access(current_user, slug)
-    if not allowed:
+    page = services.lesson_page(current_user, slug, lesson_slug, current_lang())
+    if page is None or not page.allowed:
         abort(404)
-    query, langs = _lessons_query(current_lang())
-    lessons = db.session.execute(query, {"mid": module.id, "uid": current_user.id, "slug": lesson_slug}).all()
+    lessons = page.lessons
     index = next((i for i, row in enumerate(lessons) if row.slug == lesson_slug), None)
     if index is None:
         abort(404)
     current = lessons[index]
-    if not services.counts(current.completed_at, since):  # opening a lesson marks it read
-        services.mark_lesson_read(current_user, db.session.get(Lesson, current.id), since)
+    if not services.counts(current.completed_at, page.since):  # opening a lesson marks it read
+        services.mark_lesson_read(current_user, db.session.get(Lesson, current.id), page.since)
         db.session.commit()
     # courses check requires English and Russian, so one of these is always there
-    shown, body = next(((code, text) for code in langs if (text := getattr(current, f"body_{code}"))), (langs[-1], ""))
-    return render_template("learn/lesson.html", module=module, lesson=current, index=index, total=len(lessons),
+    shown, body = next(((code, text) for code in page.langs if (text := getattr(current, f"body_{code}"))),
+                       (page.langs[-1], ""))
+    return render_template("learn/lesson.html", module=page.module, lesson=current, index=index, total=len(lessons),
                            shown=shown, body=body,
                            previous=lessons[index - 1] if index else None,
                            next=lessons[index + 1] if index + 1 < len(lessons) else None)
