@@ -112,13 +112,20 @@ def export_rows(user: User, f: MatrixFilter, chunk: int = 1000) -> Iterator[tupl
             yield users[uid], modules, cells
 
 
-def overdue(user: User, module_id: int | None = None, limit: int = 3000) -> list[tuple[LearnerProgress, User]]:
-    """Overdue (learner, module) pairs in scope, ordered by precinct then name."""
+OVERDUE_PAGE = 500  # rows of the printable overdue list per page
+
+
+def overdue(user: User, module_id: int | None = None, page: int = 1) -> tuple[list[tuple[LearnerProgress, User]], int]:
+    """One page of the overdue (learner, module) pairs in scope, ordered by precinct then name,
+    and how many there are in all."""
+    per_page = OVERDUE_PAGE
     query = (_active_learners(user)
              .join(LearnerProgress, LearnerProgress.user_id == User.id)
-             .where(status_condition("overdue"))
-             .add_columns(LearnerProgress))
+             .where(status_condition("overdue")))
     if module_id:
         query = query.where(LearnerProgress.module_id == module_id)
-    rows = db.session.execute(query.order_by(Unit.code, User.full_name, LearnerProgress.due_date).limit(limit)).all()
-    return [(lp, u) for u, lp in rows]
+    total = db.session.scalar(query.with_only_columns(sa.func.count()).order_by(None))
+    rows = db.session.execute(query.add_columns(LearnerProgress)
+                              .order_by(Unit.code, User.full_name, LearnerProgress.due_date, LearnerProgress.module_id)
+                              .limit(per_page).offset((page - 1) * per_page)).all()
+    return [(lp, u) for u, lp in rows], total

@@ -133,11 +133,13 @@ def learner_attempt(learner_id: int, attempt_id: int):
 @trainer_required
 def overdue():
     module_id = request.args.get("module", type=int)
-    rows = svc.overdue(current_user, module_id)
+    page = max(1, request.args.get("page", 1, type=int))
+    rows, total = svc.overdue(current_user, module_id, page)
     groups: dict = {}
     for lp, user in rows:
         groups.setdefault(user.unit_id, (user.unit, []))[1].append((lp, user))
     modules = {m.id: m for m in db.session.scalars(sa.select(Module))}
-    return render_template("train/overdue.html", groups=list(groups.values()), modules=modules, count=len(rows),
+    return render_template("train/overdue.html", groups=list(groups.values()), modules=modules, count=total,
                            all_modules=[m for m in modules.values() if m.active], module_id=module_id,
-                           today=svc.today())
+                           today=svc.today(), page=page, pages=max(1, -(-total // svc.OVERDUE_PAGE)),
+                           first=(page - 1) * svc.OVERDUE_PAGE + 1, last=(page - 1) * svc.OVERDUE_PAGE + len(rows))

@@ -1,6 +1,7 @@
 """The trainer's progress matrix, exports, learner record and overdue list, and their scope."""
 import csv
 import io
+import re
 from datetime import date, timedelta
 
 import openpyxl
@@ -166,3 +167,25 @@ def test_admin_reads_the_audit_log(app, make, course):
     b.login("root")
     page = b.get("/admin/audit").get_data(as_text=True)
     assert "user.create" in page and "zed" in page
+
+
+def test_overdue_list_pages_and_counts_every_row(app, browser, make, course, monkeypatch):
+    from lms.train import progress
+    tree, ids = setup_oblasts(app, make, course)
+    make.user("cat", unit=tree["KZ-A-1-2"], full_name="Cat Ospanova")
+    status_refresh(app)
+    browser.login("trainer")
+    whole = browser.get("/train/overdue").get_data(as_text=True)
+    names = re.findall(r'<th scope="row"><a href="[^"]+">([^<]+)</a>', whole)
+    assert len(names) >= 2 and "page 1 of" not in whole
+    monkeypatch.setattr(progress, "OVERDUE_PAGE", 1)
+    seen = []
+    for page in range(1, len(names) + 1):
+        html = browser.get(f"/train/overdue?page={page}").get_data(as_text=True)
+        assert f"{len(names)} overdue modules." in html  # the total, not the page's rows
+        assert f"page {page} of {len(names)}" in html
+        seen += re.findall(r'<th scope="row"><a href="[^"]+">([^<]+)</a>', html)
+        assert ('rel="next"' in html) == (page < len(names))
+    assert seen == names
+    past = browser.get(f"/train/overdue?page={len(names) + 1}").get_data(as_text=True)
+    assert "past the end" in past
