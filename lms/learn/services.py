@@ -169,6 +169,8 @@ class ModuleProgress:
     def status(self) -> str:
         if self.completed_at:
             return "completed"
+        if self.out_of_attempts:  # only a trainer can help now
+            return "failed"
         if self.due_date and self.due_date < today():
             return "overdue"
         if self.lessons_read or self.attempts_used:

@@ -83,6 +83,8 @@ def test_attempt_limit(app, browser, make, course):
     assert count_attempts(app) == 2
     page = browser.get("/learn/modules/sample-module").get_data(as_text=True)
     assert "no quiz attempts left" in page
+    dash = browser.get("/learn/").get_data(as_text=True)  # the dashboard says so too, and offers no quiz
+    assert "Not passed" in dash and "no quiz attempts left" in dash and "Go to the quiz" not in dash
 
 
 def test_double_start_and_replayed_submit_create_nothing(app, browser, make, course):
