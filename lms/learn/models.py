@@ -93,6 +93,20 @@ class AttemptItem(db.Model):
     version: Mapped[QuestionVersion] = relationship()
 
 
+class AttemptGrant(db.Model):
+    """One more quiz attempt than the module allows, given by a trainer to a learner who has used
+    them all. Like the attempts themselves, a grant counts only within the current training cycle."""
+
+    __tablename__ = "attempt_grants"
+    __table_args__ = (sa.Index("ix_attempt_grants_user_module", "user_id", "module_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    module_id: Mapped[int] = mapped_column(sa.ForeignKey("modules.id", ondelete="CASCADE"))
+    granted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class ModuleCompletion(db.Model):
     __tablename__ = "module_completions"
     __table_args__ = (sa.UniqueConstraint("user_id", "module_id"),)
@@ -135,5 +149,6 @@ class LearnerProgress(db.Model):
     completed_at: Mapped[datetime | None]
     # not_started | in_progress | failed (no attempts left) | completed; "overdue" is derived from due_date
     status: Mapped[str] = mapped_column(sa.String(16), default="not_started")
+    extra_attempts: Mapped[int] = mapped_column(default=0, server_default="0")  # granted by a trainer
     # the first lesson (by position) not yet read, where the dashboard's "Continue" leads; None when all are read
     next_lesson_id: Mapped[int | None] = mapped_column(sa.ForeignKey("lessons.id", ondelete="SET NULL"))

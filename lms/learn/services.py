@@ -22,8 +22,8 @@ from lms.extensions import db
 from lms.learn import status
 from lms.reports import summary
 from lms.learn.grading import grade
-from lms.learn.models import (Assignment, AttemptItem, LearnerProgress, LessonCompletion, ModuleCompletion,
-                              QuizAttempt)
+from lms.learn.models import (Assignment, AttemptGrant, AttemptItem, LearnerProgress, LessonCompletion,
+                              ModuleCompletion, QuizAttempt)
 from lms.timeutil import today, utcnow
 
 
@@ -62,6 +62,7 @@ _ATTEMPTS = (
     .where(QuizAttempt.user_id == _UID, QuizAttempt.module_id == _MID, QuizAttempt.submitted_at.is_not(None)))
 _COMPLETIONS = sa.select(ModuleCompletion.completed_at).where(
     ModuleCompletion.user_id == _UID, ModuleCompletion.module_id == _MID)
+_GRANTS = sa.select(AttemptGrant.granted_at).where(AttemptGrant.user_id == _UID, AttemptGrant.module_id == _MID)
 
 
 def counts(when: datetime | None, since: date | None) -> bool:
@@ -154,6 +155,7 @@ class ModuleProgress:
     passed: bool = False
     completed_at: Any = None
     next_lesson: LessonRef | None = None
+    extra_attempts: int = 0  # granted by a trainer in this cycle
 
     @property
     def percent(self) -> int:
@@ -163,7 +165,7 @@ class ModuleProgress:
     def attempts_left(self) -> int | None:
         if not self.module.max_attempts:
             return None
-        return max(0, self.module.max_attempts - self.attempts_used)
+        return max(0, self.module.max_attempts + self.extra_attempts - self.attempts_used)
 
     @property
     def status(self) -> str:
@@ -183,7 +185,7 @@ class ModuleProgress:
 
 
 def module_progress(user: User, module: Module) -> ModuleProgress:
-    """The learner's progress in `module`, computed from the raw records in four queries."""
+    """The learner's progress in `module`, computed from the raw records in five queries."""
     params = {**_who(user), "mid": module.id}
     row = db.session.execute(_ASSIGNED_MODULE, params).first()
     # without an assignment: a trainer's preview of a module not assigned to them
@@ -199,6 +201,7 @@ def module_progress(user: User, module: Module) -> ModuleProgress:
             p.attempts_used += 1
             p.best_score = score if p.best_score is None else max(p.best_score, score)
             p.passed = p.passed or bool(passed)
+    p.extra_attempts = sum(1 for at in db.session.scalars(_GRANTS, params) if counts(at, p.since))
     completed_at = db.session.scalar(_COMPLETIONS, params)
     if counts(completed_at, p.since):
         p.completed_at = completed_at
@@ -209,7 +212,7 @@ _DASHBOARD = (
     sa.select(Module.id, Module.slug, Module.title, Module.max_attempts,
               LearnerProgress.due_date, LearnerProgress.since, LearnerProgress.lessons_total,
               LearnerProgress.lessons_read, LearnerProgress.attempts, LearnerProgress.best_score,
-              LearnerProgress.passed, LearnerProgress.completed_at,
+              LearnerProgress.passed, LearnerProgress.completed_at, LearnerProgress.extra_attempts,
               Lesson.slug.label("next_slug"), Lesson.title.label("next_title"))
     .join(Module, Module.id == LearnerProgress.module_id)
     .outerjoin(Lesson, Lesson.id == LearnerProgress.next_lesson_id)
@@ -225,7 +228,7 @@ def dashboard(user: User) -> list[ModuleProgress]:
     """
     return [ModuleProgress(row, row.due_date, row.since, row.lessons_total, row.lessons_read, row.attempts,
                            row.best_score, row.passed, row.completed_at,
-                           LessonRef(row.next_slug, row.next_title) if row.next_slug else None)
+                           LessonRef(row.next_slug, row.next_title) if row.next_slug else None, row.extra_attempts)
             for row in db.session.execute(_DASHBOARD, {"uid": user.id})]
 
 

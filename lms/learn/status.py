@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from lms.auth.models import Role, User
 from lms.content.models import Lesson, Module
 from lms.extensions import db
-from lms.learn.models import (Assignment, LearnerProgress, LessonCompletion, ModuleCompletion, QuizAttempt)
+from lms.learn.models import (Assignment, AttemptGrant, LearnerProgress, LessonCompletion, ModuleCompletion,
+                              QuizAttempt)
 from lms.orgs.models import Unit
 from lms.reports import summary
 
@@ -122,6 +123,11 @@ def _compute(learners: set[int], reach: dict[int, list[int]], unit_of: dict[int,
             .order_by(QuizAttempt.number)):  # by user only: the (user_id, module_id, number) index
         if module_id in module_ids:
             attempts[(uid, module_id)].append((score, passed, at))
+    grants: dict[tuple[int, int], list[datetime]] = defaultdict(list)
+    for uid, module_id, at in session.execute(
+            sa.select(AttemptGrant.user_id, AttemptGrant.module_id, AttemptGrant.granted_at)
+            .where(AttemptGrant.user_id.in_(learners), AttemptGrant.module_id.in_(module_ids))):
+        grants[(uid, module_id)].append(at)
     done = {(uid, mid): at for uid, mid, at in session.execute(
         sa.select(ModuleCompletion.user_id, ModuleCompletion.module_id, ModuleCompletion.completed_at)
         .where(ModuleCompletion.user_id.in_(learners), ModuleCompletion.module_id.in_(module_ids)))}
@@ -137,9 +143,10 @@ def _compute(learners: set[int], reach: dict[int, list[int]], unit_of: dict[int,
         if not _counts(completed_at, since):
             completed_at = None
         activity = read_times + [at for _, _, at in tries]
+        extra = sum(1 for at in grants.get((uid, module_id), []) if _counts(at, since))
         if completed_at:
             status = "completed"
-        elif not passed and module.max_attempts and len(tries) >= module.max_attempts:
+        elif not passed and module.max_attempts and len(tries) >= module.max_attempts + extra:
             status = "failed"
         elif activity:
             status = "in_progress"
@@ -153,6 +160,7 @@ def _compute(learners: set[int], reach: dict[int, list[int]], unit_of: dict[int,
             "first_score": tries[0][0] if tries else None, "passed": passed,
             "first_passed": bool(tries[0][1]) if tries else None,
             "started_at": min(activity) if activity else None, "completed_at": completed_at, "status": status,
+            "extra_attempts": extra,
             "next_lesson_id": next((lid for lid in lessons[module_id] if lid not in read), None),
         })
     return out

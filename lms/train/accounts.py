@@ -148,6 +148,21 @@ def _set_active(learner_id: int, active: bool):
     return redirect(safe_next(request.form.get("next")) or url_for("train.learners"), 303)
 
 
+@bp.post("/learners/<int:learner_id>/modules/<int:module_id>/extra-attempt")
+@trainer_required
+def learner_extra_attempt(learner_id: int, module_id: int):
+    person = learner_or_404(current_user, learner_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if svc.grant_attempt(current_user, person, module_id):
+        db.session.commit()
+        flash(_("%(name)s may take the quiz once more.", name=person.full_name), "success")
+    else:
+        flash(_("%(name)s still has quiz attempts left in this module, or has passed it.", name=person.full_name),
+              "error")
+    return redirect(url_for("train.learner", learner_id=person.id), 303)
+
+
 @bp.post("/learners/<int:learner_id>/deactivate")
 @trainer_required
 def learner_deactivate(learner_id: int):

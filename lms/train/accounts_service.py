@@ -17,6 +17,7 @@ from lms.auth.passwords import hash_temporary_password, temporary_password
 from lms.config import LANGUAGES
 from lms.extensions import db
 from lms.learn import status
+from lms.learn.models import AttemptGrant, LearnerProgress
 from lms.orgs.models import Unit, in_subtree
 from lms.timeutil import utcnow
 from lms.train import audit
@@ -190,11 +191,11 @@ def import_learners(actor: User | None, rows: list[ImportRow], source: str = "",
     return [Imported(i, r, p) for i, r, p in zip(ids, rows, passwords)]
 
 
-def batch_done(batch: str) -> bool:
-    """True when a confirmed import with this one-time batch id was already written (a resubmitted form)."""
+def batch_done(batch: str, action: str = "users.import") -> bool:
+    """True when a confirmed import (audit `action`) with this one-time batch id was already written (a resubmitted form)."""
     if not batch:
         return False
-    details = db.session.scalars(sa.select(AuditEvent.details).where(AuditEvent.action == "users.import"))
+    details = db.session.scalars(sa.select(AuditEvent.details).where(AuditEvent.action == action))
     return any(d.get("batch") == batch for d in details)
 
 
@@ -230,3 +231,21 @@ def learner_page(actor: User, q: str = "", unit: Unit | None = None, state: str 
     learners = db.session.scalars(query.order_by(unit_code, User.full_name, User.id)
                                   .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).unique().all()
     return LearnerPage(list(learners), total, page)
+
+
+def grant_attempt(actor: User, learner: User, module_id: int) -> bool:
+    """One more quiz attempt for a learner who has used every attempt in `module_id` without
+    passing. False (nothing written) when the learner is not out of attempts there."""
+    # the row is locked (on PostgreSQL) so that a double click grants one attempt, not two
+    used = db.session.scalar(
+        sa.select(LearnerProgress.attempts).where(LearnerProgress.user_id == learner.id,
+                                                  LearnerProgress.module_id == module_id,
+                                                  LearnerProgress.status == "failed").with_for_update())
+    if used is None:
+        return False
+    db.session.add(AttemptGrant(user_id=learner.id, module_id=module_id, granted_by_id=actor.id))
+    db.session.flush()
+    status.refresh([learner.id])
+    audit.record(actor, "attempt.grant", "user", learner.id, learner.unit_id, username=learner.username,
+                 module_id=module_id, attempts_used=used)
+    return True

@@ -15,6 +15,7 @@ from lms.learn.models import LearnerProgress, QuizAttempt
 from lms.learn.views import attempt_details
 from lms.orgs.models import Unit
 from lms.train import progress as svc
+from lms.train.accounts_forms import ActionForm
 from lms.train.scope import learner_or_404, trainer_required, unit_or_404, units_in_scope
 from lms.train.views import bp
 
@@ -115,7 +116,8 @@ def learner(learner_id: int):
     attempts = db.session.execute(
         sa.select(QuizAttempt, Module).join(Module, Module.id == QuizAttempt.module_id)
         .where(QuizAttempt.user_id == person.id).order_by(QuizAttempt.started_at.desc())).all()
-    return render_template("train/learner.html", person=person, rows=rows, attempts=attempts, today=svc.today())
+    return render_template("train/learner.html", person=person, rows=rows, attempts=attempts, today=svc.today(),
+                           action_form=ActionForm())
 
 
 @bp.get("/learners/<int:learner_id>/attempts/<int:attempt_id>")
