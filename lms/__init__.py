@@ -53,6 +53,7 @@ def configure_blueprints(app: Flask) -> None:
     from lms.core.views import bp as core_bp
     from lms.learn.views import bp as learn_bp
     from lms.train import accounts, assignments, progress_views  # noqa: F401  (routes on the train blueprint)
+    from lms.admin import units  # noqa: F401  (routes on the admin blueprint)
     from lms.train.views import bp as train_bp
     from lms.admin.views import bp as admin_bp
     from lms.reports.api import bp as api_bp
@@ -68,6 +69,7 @@ def configure_blueprints(app: Flask) -> None:
 
 
 def configure_cli(app: Flask) -> None:
+    from lms.admin.cli import units_cli
     from lms.content.cli import courses_cli
     from lms.demo.cli import demo_cli
     from lms.train.cli import users_cli
@@ -75,3 +77,4 @@ def configure_cli(app: Flask) -> None:
     app.cli.add_command(courses_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(units_cli)

@@ -148,7 +148,8 @@ def role_pages(app, make, course) -> dict[str, list[str]]:
                      if rule.rule.startswith(("/train", "/admin", "/reports", "/account")) and "GET" in rule.methods
                      and "<" not in rule.rule and "export" not in rule.rule]
     return {"learner": learner_pages, "trainer": [p for p in trainer_pages if not p.startswith("/admin")],
-            "admin": trainer_pages,
+            "admin": trainer_pages + [f"/admin/units?unit={tree['KZ-A-1']}", f"/admin/units?unit={tree['KZ-A-1-1']}",
+                                      f"/admin/units/{tree['KZ-A']}/edit", f"/admin/units/{tree['KZ-A']}/new"],
             "monitor": ["/reports/completion", "/reports/knowledge", "/account/tokens", "/account/password"]}
 
 

@@ -2,6 +2,8 @@
 
 The same checks serve the trainer's upload, its confirmation step and `flask users import`.
 Line numbers are the file's own (the header is line 1); every problem is reported, not only the first.
+The reading and the confirmation text take their columns as arguments, so other imports
+(the organisation units, lms.admin.unit_import) share them.
 """
 from __future__ import annotations
 
@@ -158,20 +160,26 @@ def _xlsx_rows(data: bytes) -> tuple[Iterator[tuple[int, list[str]]] | None, Pro
     return rows(), None
 
 
-def read_table(data: bytes) -> tuple[list[RawRow], list[Problem]]:
-    """Header and rows of a CSV or XLSX file, as dicts keyed by column name."""
+def read_table(data: bytes, columns: tuple[str, ...] = COLUMNS, required: tuple[str, ...] = REQUIRED,
+               max_rows: int = MAX_ROWS, no_rows: str | None = None) -> tuple[list[RawRow], list[Problem]]:
+    """Header and rows of a CSV or XLSX file, as dicts keyed by column name.
+
+    `columns` are the known column names, `required` those the header must have; `no_rows` is
+    the message for a file with a header only (default: the learner list's).
+    """
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         return [], [Problem(1, _("Old Excel files (.xls) cannot be read. Save the file as .xlsx or CSV UTF-8."))]
     lines, problem = _xlsx_rows(data) if data.startswith(b"PK\x03\x04") else _csv_lines(data)
     if problem:
         return [], [problem]
     try:
-        return _table(lines)
+        return _table(lines, columns, required, max_rows, no_rows)
     except csv.Error as exc:
         return [], [Problem(1, _("The file could not be read as CSV: %(error)s", error=str(exc)))]
 
 
-def _table(lines: Iterable[tuple[int, list]]) -> tuple[list[RawRow], list[Problem]]:
+def _table(lines: Iterable[tuple[int, list]], columns: tuple[str, ...], required: tuple[str, ...], max_rows: int,
+           no_rows: str | None) -> tuple[list[RawRow], list[Problem]]:
     header: list[str] | None = None
     header_line = 1
     rows: list[RawRow] = []
@@ -182,13 +190,13 @@ def _table(lines: Iterable[tuple[int, list]]) -> tuple[list[RawRow], list[Proble
             continue
         if header is None:
             header, header_line = [c.lower() for c in cells], number
-            problems = _check_header(header, number)
+            problems = _check_header(header, number, columns, required)
             if problems:
                 return [], problems
             continue
-        if len(rows) >= MAX_ROWS:
+        if len(rows) >= max_rows:
             return [], [Problem(number, _("The file has more than %(max)s rows. Split it into smaller files.",
-                                          max=f"{MAX_ROWS:,}"))]
+                                          max=f"{max_rows:,}"))]
         extra = [c for c in cells[len(header):] if c]
         if extra:
             problems.append(Problem(number, _("This line has more cells than the header has columns.")))
@@ -196,25 +204,25 @@ def _table(lines: Iterable[tuple[int, list]]) -> tuple[list[RawRow], list[Proble
                                     for i, name in enumerate(header) if name}))
     if header is None:
         return [], [Problem(1, _("The file is empty. The first line must name the columns: %(columns)s.",
-                                 columns=", ".join(COLUMNS)))]
+                                 columns=", ".join(columns)))]
     if not rows:
-        problems.append(Problem(header_line + 1, _("The file has no learners after the header line.")))
+        problems.append(Problem(header_line + 1, no_rows or _("The file has no learners after the header line.")))
     return rows, problems
 
 
-def _check_header(header: list[str], line: int) -> list[Problem]:
-    known = [h for h in header if h in COLUMNS]
+def _check_header(header: list[str], line: int, columns: tuple[str, ...], required: tuple[str, ...]) -> list[Problem]:
+    known = [h for h in header if h in columns]
     if not known:
         return [Problem(line, _("The first line must be a header naming the columns: %(columns)s.",
-                                columns=", ".join(COLUMNS)))]
+                                columns=", ".join(columns)))]
     problems = []
     for name in dict.fromkeys(h for h in header if h):
-        if name not in COLUMNS:
+        if name not in columns:
             problems.append(Problem(line, _("Unknown column \"%(name)s\". The columns are: %(columns)s.",
-                                            name=name, columns=", ".join(COLUMNS))))
+                                            name=name, columns=", ".join(columns))))
         elif header.count(name) > 1:
             problems.append(Problem(line, _("The column \"%(name)s\" appears more than once.", name=name)))
-    for name in REQUIRED:
+    for name in required:
         if name not in header:
             problems.append(Problem(line, _("The header has no \"%(name)s\" column.", name=name)))
     return problems
@@ -225,14 +233,14 @@ def _check_header(header: list[str], line: int) -> list[Problem]:
 NORMALISED_HEADER = ("line",) + COLUMNS
 
 
-def normalised_chunks(rows: list[RawRow], max_bytes: int = 200_000) -> list[str]:
+def normalised_chunks(rows: list[RawRow], max_bytes: int = 200_000, columns: tuple[str, ...] = COLUMNS) -> list[str]:
     """The rows as CSV text (with their original line numbers), in pieces small enough for one form field."""
     chunks, buffer, size = [], io.StringIO(), 0
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(NORMALISED_HEADER)
+    writer.writerow(("line",) + columns)
     for row in rows:
         start = buffer.tell()
-        writer.writerow([row.line] + [row.values.get(c, "") for c in COLUMNS])
+        writer.writerow([row.line] + [row.values.get(c, "") for c in columns])
         size += len(buffer.getvalue()[start:].encode())
         if size >= max_bytes:
             chunks.append(buffer.getvalue())
@@ -243,20 +251,22 @@ def normalised_chunks(rows: list[RawRow], max_bytes: int = 200_000) -> list[str]
     return [c for c in chunks if c]
 
 
-def read_normalised(chunks: list[str]) -> tuple[list[RawRow], list[Problem]]:
+def read_normalised(chunks: list[str], columns: tuple[str, ...] = COLUMNS,
+                    max_rows: int = MAX_ROWS) -> tuple[list[RawRow], list[Problem]]:
     """Rows back from normalised_chunks(); anything malformed is reported, never trusted."""
     damaged = [Problem(1, _("The confirmation data is damaged. Upload the file again."))]
+    header = ("line",) + columns
     try:
         records = list(csv.reader(io.StringIO("".join(chunks), newline="")))
     except csv.Error:
         return [], damaged
-    if not records or tuple(records[0]) != NORMALISED_HEADER or len(records) - 1 > MAX_ROWS:
+    if not records or tuple(records[0]) != header or len(records) - 1 > max_rows:
         return [], damaged
     rows = []
     for record in records[1:]:
-        if len(record) != len(NORMALISED_HEADER) or not record[0].isdigit():
+        if len(record) != len(header) or not record[0].isdigit():
             return [], damaged
-        rows.append(RawRow(int(record[0]), {c: _clean(v) for c, v in zip(COLUMNS, record[1:])}))
+        rows.append(RawRow(int(record[0]), {c: _clean(v) for c, v in zip(columns, record[1:])}))
     if not rows:
         return [], damaged
     return rows, []
