@@ -15,6 +15,7 @@ from lms.orgs.models import Unit
 from lms.reports.models import ReportScope, ReportUnit
 from lms.train.models import AuditEvent, Election, TrainingSession
 from tests.conftest import count_queries
+from tests.train.test_user_import import confirm_form
 
 HEADER = "code,parent_code,name_en,name_ru,name_kk,name_ky,name_uz,name_tg,name_tk\n"
 
@@ -88,13 +89,6 @@ def add_precincts(app, parent_id: int, count: int) -> None:
 
 def upload(browser, data: bytes, name: str = "units.csv"):
     return browser.post("/admin/units/import", {"file": (io.BytesIO(data), name)})
-
-
-def confirm_form(page: str) -> dict:
-    hidden = dict(re.findall(r'name="(csrf_token|batch|source)"[^>]*value="([^"]*)"', page))
-    assert "batch" in hidden, "no confirmation form"
-    data = [html.unescape(v) for v in re.findall(r'name="data" value="([^"]*)"', page)]
-    return {k: html.unescape(v) for k, v in hidden.items()} | {"data": data}
 
 
 def confirm(browser, form: dict):
