@@ -116,6 +116,41 @@ def create_learner(actor: User, full_name: str, username: str | None, unit_id: i
     return Issued(user, password)
 
 
+STAFF_ROLES = (Role.TRAINER, Role.MONITOR, Role.ADMIN)
+
+
+def create_staff(actor: User | None, role: Role, full_name: str, username: str | None, unit_id: int | None,
+                 language: str | None) -> Issued:
+    """A trainer, monitor or admin account with a one-time password (admins' screen and `flask users create`).
+
+    A trainer works on the unit given and everything under it; a monitor has no unit (an admin
+    gives monitors countries on /admin/monitors); an admin may have one, for their own training.
+    """
+    if role not in STAFF_ROLES:
+        raise AccountError("role", _("Choose a role from the list."))
+    name = _check_name(full_name)
+    language = _check_language(language)
+    unit = None
+    if role == Role.TRAINER and not unit_id:
+        raise AccountError("unit", _("A trainer needs the unit they train: an oblast, a district or a precinct."))
+    if role == Role.MONITOR and unit_id:
+        raise AccountError("unit", _("A monitor has no unit: give them countries on the monitors page."))
+    if unit_id:
+        unit = db.session.get(Unit, unit_id)
+        if unit is None:
+            raise AccountError("unit", _("Choose a unit from the list."))
+    user = User(username=_free_username(name, username), full_name=name, unit_id=unit.id if unit else None,
+                role=role, locale=language, active=True)
+    password = _issue_password(user)
+    db.session.add(user)
+    db.session.flush()
+    audit.record(actor, "user.create", "user", user.id, unit.id if unit else None, username=user.username,
+                 full_name=name, role=role.value, unit=unit.code if unit else None, locale=language)
+    if role == Role.TRAINER:
+        status.refresh([user.id])  # trainers take the modules of their unit too
+    return Issued(user, password)
+
+
 def update_learner(actor: User, learner: User, full_name: str, unit_id: int | None, language: str | None,
                    active: bool) -> bool:
     """Save the changed fields; a new unit is a move. Returns False when nothing changed."""

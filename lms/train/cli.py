@@ -1,4 +1,4 @@
-"""`flask users import FILE` (the same import as the trainer's web form)."""
+"""`flask users import FILE` (the same import as the trainer's web form) and `flask users create`."""
 from __future__ import annotations
 
 import csv
@@ -13,11 +13,12 @@ from flask_babel import force_locale
 
 from lms.auth.models import Role, User
 from lms.extensions import db
-from lms.train.accounts_service import import_learners
+from lms.orgs.models import Unit
+from lms.train.accounts_service import STAFF_ROLES, AccountError, create_staff, import_learners
 from lms.train.scope import unit_condition
 from lms.train.user_import import check_file
 
-users_cli = AppGroup("users", help="Learner accounts.")
+users_cli = AppGroup("users", help="Accounts: import learners, create staff accounts.")
 
 
 def _actor(username: str | None) -> User | None:
@@ -74,3 +75,31 @@ def import_(file: str, actor: str | None, passwords_out: str | None) -> None:
     if out is not sys.stdout:
         out.close()
     click.echo(f"Imported {len(imported)} learner account(s).", err=out is sys.stdout)
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice([r.value for r in STAFF_ROLES]), required=True)
+@click.option("--name", "full_name", required=True, help="Full name.")
+@click.option("--unit", "unit_code", help="Unit code (required for a trainer: the unit they train).")
+@click.option("--language", help="Interface language (en, ru, kk, ky, uz, tg, tk); default LMS_DEFAULT_LOCALE.")
+def create(username: str, role: str, full_name: str, unit_code: str | None, language: str | None) -> None:
+    """Create a trainer, monitor or admin account (the first admin of a new installation, for one).
+
+    Prints a one-time password, to be changed at first sign-in.
+    """
+    unit_id = None
+    if unit_code:
+        unit_id = db.session.scalar(sa.select(Unit.id).where(Unit.code == unit_code.strip().upper()))
+        if unit_id is None:
+            click.echo(f"--unit {unit_code}: no unit has this code.", err=True)
+            sys.exit(2)
+    try:
+        with force_locale("en"):
+            issued = create_staff(None, Role(role), full_name, username, unit_id, language)
+        db.session.commit()
+    except AccountError as exc:
+        db.session.rollback()
+        click.echo(f"{exc.field}: {exc.message}", err=True)
+        sys.exit(2)
+    click.echo(f"Created {role} account {issued.user.username}; one-time password: {issued.password}")
