@@ -113,3 +113,16 @@ def test_continue_leads_to_the_first_unread_lesson(browser, make, course):
     dash = browser.get("/learn/").get_data(as_text=True)
     assert "Go to the quiz" in dash and _button(dash) == "/learn/modules/sample-module#quiz"
     assert "67% done" in dash  # two lessons of two, quiz not passed: 2 of 3 steps
+
+
+def test_hot_pages_run_two_statements(app, browser, make, course):
+    """The dashboard and a lesson already read: the signed-in user, then one query for the page."""
+    from tests.conftest import count_queries
+    learner = make.user("ann")
+    make.assign(course, user=learner)
+    browser.login("ann")
+    browser.get("/learn/modules/sample-module/lessons/first")  # the first visit marks it read (a write)
+    for path in ("/learn/", "/learn/modules/sample-module/lessons/first"):
+        with count_queries(app) as statements:
+            assert browser.get(path).status_code == 200
+        assert len(statements) == 2, statements
