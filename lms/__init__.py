@@ -53,7 +53,7 @@ def configure_blueprints(app: Flask) -> None:
     from lms.core.views import bp as core_bp
     from lms.learn.views import bp as learn_bp
     from lms.train import accounts, assignments, progress_views  # noqa: F401  (routes on the train blueprint)
-    from lms.admin import units  # noqa: F401  (routes on the admin blueprint)
+    from lms.admin import staff, units  # noqa: F401  (routes on the admin blueprint)
     from lms.train.views import bp as train_bp
     from lms.admin.views import bp as admin_bp
     from lms.reports.api import bp as api_bp

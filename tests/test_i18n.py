@@ -138,7 +138,7 @@ def visible_text(page: str) -> str:
 def role_pages(app, make, course) -> dict[str, list[str]]:
     tree = make.tree()
     make.user("learner", unit=tree["KZ-A-1-1"])
-    make.user("trainer", Role.TRAINER, tree["KZ-A"])
+    trainer = make.user("trainer", Role.TRAINER, tree["KZ-A"])
     make.user("admin", Role.ADMIN)
     make.user("monitor", Role.MONITOR)
     make.assign(course, unit=tree["KZ-A"])
@@ -149,7 +149,8 @@ def role_pages(app, make, course) -> dict[str, list[str]]:
                      and "<" not in rule.rule and "export" not in rule.rule]
     return {"learner": learner_pages, "trainer": [p for p in trainer_pages if not p.startswith("/admin")],
             "admin": trainer_pages + [f"/admin/units?unit={tree['KZ-A-1']}", f"/admin/units?unit={tree['KZ-A-1-1']}",
-                                      f"/admin/units/{tree['KZ-A']}/edit", f"/admin/units/{tree['KZ-A']}/new"],
+                                      f"/admin/units/{tree['KZ-A']}/edit", f"/admin/units/{tree['KZ-A']}/new",
+                                      f"/admin/staff/{trainer}/edit"],
             "monitor": ["/reports/completion", "/reports/knowledge", "/account/tokens", "/account/password"]}
 
 

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
+from lms.auth.models import User
 from lms.auth.views import safe_next
 from lms.core.templating import current_lang
 from lms.extensions import db
@@ -43,9 +44,10 @@ def _set_unit_choices(form, current: Unit | None = None) -> None:
     form.unit.choices = unit_choices(units, current_lang(), _("Choose the precinct commission"))
 
 
-def _show_password_next(issued: svc.Issued):
+def _show_password_next(issued: svc.Issued, url: str | None = None):
+    """Keep the password for one showing on the next page (`url`, by default the learner's)."""
     session[_SHOWN] = [issued.user.id, issued.password]
-    return redirect(url_for("train.learner_password", learner_id=issued.user.id), 303)
+    return redirect(url or url_for("train.learner_password", learner_id=issued.user.id), 303)
 
 
 @bp.get("/learners")
@@ -124,16 +126,24 @@ def learner_reset(learner_id: int):
     return _show_password_next(issued)
 
 
+def password_page(person: User, *, back: tuple[str, str], reset_url: str, record: tuple[str, str],
+                  role_label: str | None = None):
+    """`person`'s one-time password, shown once; afterwards only the offer to make a new one.
+
+    `back` and `record` are (url, label) links; the page is never cached."""
+    shown = session.get(_SHOWN)
+    password = session.pop(_SHOWN)[1] if shown and shown[0] == person.id else None
+    return _no_store(render_template("train/learners/password.html", person=person, password=password, back=back,
+                                     reset_url=reset_url, record=record, role_label=role_label))
+
+
 @bp.get("/learners/<int:learner_id>/temporary-password")
 @trainer_required
 def learner_password(learner_id: int):
     person = learner_or_404(current_user, learner_id)
-    shown = session.get(_SHOWN)
-    password = None
-    if shown and shown[0] == person.id:
-        password = session.pop(_SHOWN)[1]
-    return _no_store(render_template("train/learners/password.html", person=person, password=password,
-                                     action_form=ActionForm()))
+    return password_page(person, back=(url_for("train.learners"), _("Accounts of your officials")),
+                         reset_url=url_for("train.learner_reset", learner_id=person.id),
+                         record=(url_for("train.learner", learner_id=person.id), _("The official's record")))
 
 
 def _set_active(learner_id: int, active: bool):

@@ -130,15 +130,7 @@ def create_staff(actor: User | None, role: Role, full_name: str, username: str |
         raise AccountError("role", _("Choose a role from the list."))
     name = _check_name(full_name)
     language = _check_language(language)
-    unit = None
-    if role == Role.TRAINER and not unit_id:
-        raise AccountError("unit", _("A trainer needs the unit they train: an oblast, a district or a precinct."))
-    if role == Role.MONITOR and unit_id:
-        raise AccountError("unit", _("A monitor has no unit: give them countries on the monitors page."))
-    if unit_id:
-        unit = db.session.get(Unit, unit_id)
-        if unit is None:
-            raise AccountError("unit", _("Choose a unit from the list."))
+    unit = _staff_unit(role, unit_id)
     user = User(username=_free_username(name, username), full_name=name, unit_id=unit.id if unit else None,
                 role=role, locale=language, active=True)
     password = _issue_password(user)
@@ -149,6 +141,58 @@ def create_staff(actor: User | None, role: Role, full_name: str, username: str |
     if role == Role.TRAINER:
         status.refresh([user.id])  # trainers take the modules of their unit too
     return Issued(user, password)
+
+
+def _staff_unit(role: Role, unit_id: int | None) -> Unit | None:
+    """The unit of a staff account: required for a trainer, none for a monitor, optional for an admin."""
+    if role == Role.TRAINER and not unit_id:
+        raise AccountError("unit", _("A trainer needs the unit they train: an oblast, a district or a precinct."))
+    if role == Role.MONITOR and unit_id:
+        raise AccountError("unit", _("A monitor has no unit: give them countries on the monitors page."))
+    if not unit_id:
+        return None
+    unit = db.session.get(Unit, unit_id) if 0 < unit_id < 2**31 else None
+    if unit is None:
+        raise AccountError("unit", _("Choose a unit from the list."))
+    return unit
+
+
+def update_staff(actor: User, user: User, full_name: str, unit_id: int | None, language: str | None,
+                 active: bool) -> bool:
+    """Save the changed fields of a trainer, monitor or admin (the role stays); a new unit is a move.
+
+    Same rules as `create_staff`; an admin cannot deactivate their own account. Returns False when
+    nothing changed.
+    """
+    if user.role not in STAFF_ROLES:
+        raise AccountError("role", _("Choose a role from the list."))
+    name = _check_name(full_name)
+    unit = _staff_unit(user.role, unit_id)
+    language = _check_language(language)
+    active = bool(active)
+    if user.id == actor.id and not active:
+        raise AccountError("active", _("You cannot deactivate your own account."))
+    changes: dict[str, list] = {}
+    for key, old, new in (("full_name", user.full_name, name), ("locale", user.locale, language),
+                          ("active", user.active, active)):
+        if old != new:
+            changes[key] = [old, new]
+    new_unit_id = unit.id if unit else None
+    if user.unit_id != new_unit_id:
+        changes["unit"] = [user.unit.code if user.unit else None, unit.code if unit else None]
+    if not changes:
+        return False
+    user.full_name, user.locale, user.unit = name, language, unit
+    if user.active and not active:
+        user.session_token = new_session_token()  # signs the account out everywhere
+    user.active = active
+    db.session.flush()
+    action = "user.move" if "unit" in changes else "user.update"
+    audit.record(actor, action, "user", user.id, new_unit_id, username=user.username, role=user.role.value,
+                 **changes)
+    if user.role == Role.TRAINER and ("unit" in changes or "active" in changes):
+        status.refresh([user.id])  # trainers take the modules of their unit too
+    return True
 
 
 def update_learner(actor: User, learner: User, full_name: str, unit_id: int | None, language: str | None,

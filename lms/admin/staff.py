@@ -1,0 +1,168 @@
+"""Administration: staff accounts (trainers, monitors, admins) — views on the admin blueprint."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from lms.admin.staff_forms import EditStaffForm, NewStaffForm, staff_unit_choices
+from lms.admin.views import bp
+from lms.auth.models import Role, User
+from lms.core.templating import current_lang
+from lms.extensions import db
+from lms.orgs.models import Unit
+from lms.train import accounts_service as svc
+from lms.train.accounts import _show_password_next, password_page
+from lms.train.accounts_forms import ActionForm
+from lms.train.scope import admin_required
+
+PAGE_SIZE = 50
+SELECT_LEVELS = 2  # countries, oblasts and districts: precincts are too many for a select
+ROLE_LABELS = {Role.TRAINER: _l("Trainer"), Role.MONITOR: _l("Monitor"), Role.ADMIN: _l("Administrator")}
+
+
+def _staff_or_404(user_id: int) -> User:
+    """A trainer, monitor or admin account; a learner's id or an unknown id is not found."""
+    user = db.session.get(User, user_id) if 0 < user_id < 2**31 else None  # beyond the column's range: none
+    if user is None or user.role not in svc.STAFF_ROLES:
+        abort(404)
+    return user
+
+
+def _set_unit_choices(form, current: Unit | None = None) -> None:
+    units = list(db.session.scalars(sa.select(Unit).where(Unit.level <= SELECT_LEVELS).order_by(Unit.code)))
+    if current is not None and all(u.id != current.id for u in units):
+        units.insert(0, current)  # a precinct given by `flask users create` stays selectable
+    form.unit.choices = staff_unit_choices(units, current_lang(), _("No unit"))
+
+
+def _field(form, name: str):
+    """The form field an AccountError names (the full name when the form has no such field)."""
+    return form[name] if name in form else form.full_name
+
+
+def _role_choices() -> list[tuple[str, str]]:
+    return [(role.value, str(ROLE_LABELS[role])) for role in svc.STAFF_ROLES]
+
+
+def _like(q: str) -> str:
+    return "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+@bp.get("/staff")
+@admin_required
+def staff():
+    """Trainers, monitors and admins, filtered by role and by name or username, 50 a page."""
+    role = request.args.get("role", "")
+    role = role if role in {r.value for r in svc.STAFF_ROLES} else ""
+    q = request.args.get("q", "").strip()[:100]
+    query = sa.select(User).where(User.role.in_(svc.STAFF_ROLES))
+    if role:
+        query = query.where(User.role == Role(role))
+    if q:
+        query = query.where(sa.or_(sa.func.lower(User.full_name).like(_like(q), escape="\\"),
+                                   sa.func.lower(User.username).like(_like(q), escape="\\")))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.with_only_columns(User.id).subquery()))
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = max(1, min(request.args.get("page", 1, type=int), pages))
+    people = db.session.scalars(query.order_by(User.full_name, User.id)
+                                .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).unique().all()
+    filters = {k: v for k, v in {"q": q, "role": role}.items() if v}
+    return render_template("admin/staff.html", people=people, total=total, page=page, pages=pages, q=q, role=role,
+                           filters=filters, roles=_role_choices(), role_labels=ROLE_LABELS)
+
+
+@bp.route("/staff/new", methods=["GET", "POST"])
+@admin_required
+def staff_new():
+    form = NewStaffForm()
+    form.role.choices = _role_choices()
+    _set_unit_choices(form)
+    if request.method == "GET":
+        form.language.data = current_app.config["LMS_DEFAULT_LOCALE"]
+    if form.validate_on_submit():
+        role = form.role.data if form.role.data in {r.value for r in svc.STAFF_ROLES} else None
+        try:
+            issued = svc.create_staff(current_user, Role(role) if role else None, form.full_name.data,
+                                      form.username.data, form.unit.data or None, form.language.data)
+            db.session.commit()
+        except svc.AccountError as exc:
+            db.session.rollback()
+            _field(form, exc.field).errors.append(exc.message)
+        except IntegrityError:  # the same username saved by someone else a moment ago
+            db.session.rollback()
+            form.username.errors.append(_("This username is already taken."))
+        else:
+            return _show_password_next(issued, url_for("admin.staff_password", user_id=issued.user.id))
+    return render_template("admin/staff_form.html", form=form, person=None)
+
+
+@bp.route("/staff/<int:user_id>/edit", methods=["GET", "POST"])
+@admin_required
+def staff_edit(user_id: int):
+    person = _staff_or_404(user_id)
+    form = EditStaffForm(data={"full_name": person.full_name, "unit": person.unit_id or 0, "active": person.active,
+                               "language": person.locale or current_app.config["LMS_DEFAULT_LOCALE"]})
+    _set_unit_choices(form, person.unit)
+    if form.validate_on_submit():
+        try:
+            changed = svc.update_staff(current_user, person, form.full_name.data, form.unit.data or None,
+                                       form.language.data, form.active.data)
+            db.session.commit()
+        except svc.AccountError as exc:
+            db.session.rollback()
+            _field(form, exc.field).errors.append(exc.message)
+        else:
+            flash(_("The account has been saved.") if changed else _("Nothing was changed."), "success")
+            return redirect(url_for("admin.staff"), 303)
+    return render_template("admin/staff_form.html", form=form, person=person,
+                           role_label=ROLE_LABELS[person.role])
+
+
+@bp.post("/staff/<int:user_id>/reset-password")
+@admin_required
+def staff_reset(user_id: int):
+    person = _staff_or_404(user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    issued = svc.reset_password(current_user, person)
+    db.session.commit()
+    return _show_password_next(issued, url_for("admin.staff_password", user_id=person.id))
+
+
+@bp.get("/staff/<int:user_id>/temporary-password")
+@admin_required
+def staff_password(user_id: int):
+    person = _staff_or_404(user_id)
+    staff = (url_for("admin.staff"), _("Staff accounts"))
+    return password_page(person, back=staff, reset_url=url_for("admin.staff_reset", user_id=person.id), record=staff,
+                         role_label=ROLE_LABELS[person.role])
+
+
+def _set_active(user_id: int, active: bool):
+    person = _staff_or_404(user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if not active and person.id == current_user.id:
+        flash(_("You cannot deactivate your own account."), "error")
+        return redirect(url_for("admin.staff"), 303)
+    if svc.set_active(current_user, person, active):
+        db.session.commit()
+        flash(_("%(name)s can sign in again.", name=person.full_name) if active
+              else _("%(name)s can no longer sign in.", name=person.full_name), "success")
+    return redirect(url_for("admin.staff"), 303)
+
+
+@bp.post("/staff/<int:user_id>/deactivate")
+@admin_required
+def staff_deactivate(user_id: int):
+    return _set_active(user_id, False)
+
+
+@bp.post("/staff/<int:user_id>/reactivate")
+@admin_required
+def staff_reactivate(user_id: int):
+    return _set_active(user_id, True)
