@@ -52,6 +52,7 @@ def configure_blueprints(app: Flask) -> None:
     from lms.auth.views import bp as auth_bp
     from lms.core.views import bp as core_bp
     from lms.learn.views import bp as learn_bp
+    from lms.learn import certificates  # noqa: F401  (routes on the learn blueprint)
     from lms.train import accounts, assignments, progress_views  # noqa: F401  (routes on the train blueprint)
     from lms.admin import staff, units  # noqa: F401  (routes on the admin blueprint)
     from lms.train.views import bp as train_bp
