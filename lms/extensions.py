@@ -39,7 +39,8 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    """Foreign keys, WAL and a busy timeout on every SQLite connection."""
+    """Foreign keys, WAL and a busy timeout on every SQLite connection, and a lower() that knows
+    every alphabet (SQLite's own folds only A-Z), so that name searches ignore case in Cyrillic too."""
     module = type(dbapi_connection).__module__
     if not module.startswith("sqlite3"):
         return
@@ -49,3 +50,8 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+    dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
+
+
+def _lower(value):
+    return value.lower() if isinstance(value, str) else value

@@ -298,3 +298,14 @@ def test_generated_usernames_are_valid_and_unique():
     long = generate_username("Александра " * 20, set())
     for name in names + [long, generate_username("明", set()), generate_username("Ли", set())]:
         assert USERNAME_RE.match(name), name
+
+
+def test_name_search_ignores_case_in_cyrillic(app, browser, make):
+    tree, ids = setup_oblasts(make)
+    make.user("gul", unit=tree["KZ-A-1-2"], full_name="Гульнара Әбенова")
+    browser.login("trainer")
+    for query in ("ГУЛЬНАРА", "әбен", "ӘБЕН"):
+        page = browser.get(f"/train/learners?q={query}").get_data(as_text=True)
+        assert "1 account" in page and "Гульнара Әбенова" in page, query
+    matrix = browser.get("/train/progress?q=ГУЛЬН").get_data(as_text=True)
+    assert "Гульнара Әбенова" in matrix
