@@ -15,6 +15,7 @@ from lms.orgs.models import Unit
 from lms.reports.models import ReportScope, ReportUnit
 from lms.train.models import AuditEvent, Election, TrainingSession
 from tests.conftest import count_queries
+from tests.train.test_accounts import events
 from tests.train.test_user_import import confirm_form
 
 HEADER = "code,parent_code,name_en,name_ru,name_kk,name_ky,name_uz,name_tg,name_tk\n"
@@ -40,14 +41,6 @@ def snapshot(app):
     with app.app_context():
         events = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
     return units(app), events
-
-
-def events(app, action=None):
-    with app.app_context():
-        query = sa.select(AuditEvent).order_by(AuditEvent.id)
-        if action:
-            query = query.where(AuditEvent.action == action)
-        return [(e.action, e.target_id, e.unit_id, e.details, e.actor_id) for e in db.session.scalars(query)]
 
 
 def user_id(app, username):
