@@ -10,12 +10,12 @@ from sqlalchemy.exc import IntegrityError
 
 from lms.admin.staff_forms import EditStaffForm, NewStaffForm, staff_unit_choices
 from lms.admin.views import bp
-from lms.auth.models import Role, User
+from lms.auth.models import Role, User, name_or_username_contains
 from lms.core.templating import current_lang
 from lms.extensions import db
 from lms.orgs.models import Unit
 from lms.train import accounts_service as svc
-from lms.train.accounts import _show_password_next, password_page
+from lms.train.accounts import _show_password_next, active_button, password_page
 from lms.train.accounts_forms import ActionForm
 from lms.train.scope import admin_required
 
@@ -48,10 +48,6 @@ def _role_choices() -> list[tuple[str, str]]:
     return [(role.value, str(ROLE_LABELS[role])) for role in svc.STAFF_ROLES]
 
 
-def _like(q: str) -> str:
-    return "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 @bp.get("/staff")
 @admin_required
 def staff():
@@ -63,13 +59,12 @@ def staff():
     if role:
         query = query.where(User.role == Role(role))
     if q:
-        query = query.where(sa.or_(sa.func.lower(User.full_name).like(_like(q), escape="\\"),
-                                   sa.func.lower(User.username).like(_like(q), escape="\\")))
+        query = query.where(name_or_username_contains(q))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.with_only_columns(User.id).subquery()))
     pages = max(1, -(-total // PAGE_SIZE))
     page = max(1, min(request.args.get("page", 1, type=int), pages))
     people = db.session.scalars(query.order_by(User.full_name, User.id)
-                                .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).unique().all()
+                                .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     filters = {k: v for k, v in {"q": q, "role": role}.items() if v}
     return render_template("admin/staff.html", people=people, total=total, page=page, pages=pages, q=q, role=role,
                            filters=filters, roles=_role_choices(), role_labels=ROLE_LABELS)
@@ -144,16 +139,8 @@ def staff_password(user_id: int):
 
 def _set_active(user_id: int, active: bool):
     person = _staff_or_404(user_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    if not active and person.id == current_user.id:
-        flash(_("You cannot deactivate your own account."), "error")
-        return redirect(url_for("admin.staff"), 303)
-    if svc.set_active(current_user, person, active):
-        db.session.commit()
-        flash(_("%(name)s can sign in again.", name=person.full_name) if active
-              else _("%(name)s can no longer sign in.", name=person.full_name), "success")
-    return redirect(url_for("admin.staff"), 303)
+    refusal = _("You cannot deactivate your own account.") if not active and person.id == current_user.id else None
+    return active_button(person, active, url_for("admin.staff"), refusal)
 
 
 @bp.post("/staff/<int:user_id>/deactivate")

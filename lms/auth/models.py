@@ -57,6 +57,13 @@ class User(UserMixin, db.Model):
         return self.role in roles
 
 
+def name_or_username_contains(q: str) -> sa.ColumnElement[bool]:
+    """Full name or username containing `q`, ignoring case; % and _ in `q` are plain characters."""
+    like = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return sa.or_(sa.func.lower(User.full_name).like(like, escape="\\"),
+                  sa.func.lower(User.username).like(like, escape="\\"))
+
+
 class ApiToken(db.Model):
     """A personal token for the JSON API. Only its SHA-256 is stored; the token is shown once."""
 

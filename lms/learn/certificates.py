@@ -21,7 +21,7 @@ from lms.content.models import Module
 from lms.extensions import db
 from lms.learn import services
 from lms.learn.models import ModuleCompletion
-from lms.learn.views import _module_or_404, bp
+from lms.learn.views import bp
 
 _MAX_ID = 2**31 - 1
 
@@ -46,11 +46,12 @@ def _completion(code: str) -> ModuleCompletion | None:
 @login_required
 def certificate(slug: str):
     """The signed-in official's certificate for a module they have completed in this cycle."""
-    module = _module_or_404(slug)
-    if not services.module_progress(current_user, module).completed_at:
-        abort(404)
+    module = db.session.scalar(sa.select(Module).where(Module.slug == slug))
+    allowed, since = services.access(current_user, module) if module is not None else (False, None)
     completion = db.session.scalar(sa.select(ModuleCompletion).where(
-        ModuleCompletion.user_id == current_user.id, ModuleCompletion.module_id == module.id))
+        ModuleCompletion.user_id == current_user.id, ModuleCompletion.module_id == module.id)) if allowed else None
+    if completion is None or not services.counts(completion.completed_at, since):  # none in this cycle
+        abort(404)
     code = certificate_code(completion)
     return render_template("learn/certificate.html", person=current_user, module=module, completion=completion,
                            code=code, check_url=url_for("learn.check_certificate", code=code, _external=True),

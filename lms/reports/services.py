@@ -251,7 +251,6 @@ class KnowledgeReport:
     items: list[ItemRow]
     topics: list[tuple[Lesson | None, int, int]]  # (lesson, answered, right)
     oblast_map: list[tuple[Unit, dict[int, float | None]]]
-    modules: list[Module]
 
 
 def knowledge(viewer: User, unit: Unit | None, module: Module) -> KnowledgeReport:
@@ -283,7 +282,7 @@ def knowledge(viewer: User, unit: Unit | None, module: Module) -> KnowledgeRepor
         topics[r.question.topic][1] += r.right
     topic_rows = sorted(((lessons.get(t), a, rt) for t, (a, rt) in topics.items()),
                         key=lambda x: (x[2] / x[1]) if x[1] else 2)
-    return KnowledgeReport(unit, module, items, topic_rows, oblast_map(viewer), [])
+    return KnowledgeReport(unit, module, items, topic_rows, oblast_map(viewer))
 
 
 def oblast_map(viewer: User) -> list[tuple[Unit, dict[int, float | None]]]:

@@ -146,16 +146,23 @@ def learner_password(learner_id: int):
                          record=(url_for("train.learner", learner_id=person.id), _("The official's record")))
 
 
-def _set_active(learner_id: int, active: bool):
-    person = learner_or_404(current_user, learner_id)
+def active_button(person: User, active: bool, back: str, refusal: str | None = None):
+    """A deactivate or reactivate button was pressed: check the form, change, say so, go `back`.
+    With `refusal`, nothing changes and that is said instead."""
     if not ActionForm().validate_on_submit():
         abort(400)
-    changed = svc.set_active(current_user, person, active)
-    db.session.commit()
-    if changed:
+    if refusal:
+        flash(refusal, "error")
+    elif svc.set_active(current_user, person, active):
+        db.session.commit()
         flash(_("%(name)s can sign in again.", name=person.full_name) if active
               else _("%(name)s can no longer sign in.", name=person.full_name), "success")
-    return redirect(safe_next(request.form.get("next")) or url_for("train.learners"), 303)
+    return redirect(back, 303)
+
+
+def _set_active(learner_id: int, active: bool):
+    person = learner_or_404(current_user, learner_id)
+    return active_button(person, active, safe_next(request.form.get("next")) or url_for("train.learners"))
 
 
 @bp.post("/learners/<int:learner_id>/modules/<int:module_id>/extra-attempt")

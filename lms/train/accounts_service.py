@@ -12,7 +12,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import aliased
 
-from lms.auth.models import Role, User, new_session_token
+from lms.auth.models import Role, User, name_or_username_contains, new_session_token
 from lms.auth.passwords import hash_temporary_password, temporary_password
 from lms.config import LANGUAGES
 from lms.extensions import db
@@ -298,9 +298,7 @@ def learner_page(actor: User, q: str = "", unit: Unit | None = None, state: str 
     if unit is not None:
         query = query.where(User.unit_id.in_(sa.select(Unit.id).where(in_subtree(unit)).correlate(None)))
     if q:
-        like = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(sa.or_(sa.func.lower(User.full_name).like(like, escape="\\"),
-                                   sa.func.lower(User.username).like(like, escape="\\")))
+        query = query.where(name_or_username_contains(q))
     if state in ("active", "inactive"):
         query = query.where(User.active if state == "active" else sa.not_(User.active))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.with_only_columns(User.id).subquery()))

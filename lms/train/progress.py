@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from lms.auth.models import Role, User
+from lms.auth.models import Role, User, name_or_username_contains
 from lms.content.models import Module
 from lms.extensions import db
 from lms.learn.models import LearnerProgress
@@ -61,8 +61,7 @@ def filtered_learners(user: User, f: MatrixFilter) -> sa.Select:
     if f.unit is not None:
         query = query.where(in_subtree(f.unit))
     if f.q:
-        like = f"%{f.q.lower()}%"
-        query = query.where(sa.or_(sa.func.lower(User.full_name).like(like), sa.func.lower(User.username).like(like)))
+        query = query.where(name_or_username_contains(f.q))
     if f.status in STATUSES or f.module_id:
         cond = [LearnerProgress.user_id == User.id]
         if f.module_id:
