@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from lms.core.retry import Busy
 from lms.extensions import db
 
 MESSAGES = {
@@ -31,6 +32,11 @@ def init_app(app: Flask) -> None:
             return exc
         db.session.rollback()
         return _render(exc.code, MESSAGES.get(exc.code, exc.description))
+
+    @app.errorhandler(Busy)
+    def busy(exc: Busy):
+        db.session.rollback()
+        return _render(503, MESSAGES[500])
 
     @app.errorhandler(Exception)
     def server_error(exc: Exception):

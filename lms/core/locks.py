@@ -1,0 +1,28 @@
+"""Row locks that serialise the writes of one learner on PostgreSQL.
+
+SQLite serialises every writer already. On PostgreSQL, two requests of the same learner (two
+tabs, a double click, a retry on a slow link) and a trainer's bulk change would otherwise
+compute the learner's derived rows from the same snapshot and race. Locks are taken on the
+learners' `users` rows, always in id order, so that two transactions that lock several learners
+cannot deadlock. FOR NO KEY UPDATE does not block inserts that merely refer to the user.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+
+from lms.extensions import db
+
+
+def lock_users(user_ids: Iterable[int]) -> None:
+    """Lock these users' rows until the transaction ends (PostgreSQL; a no-op on SQLite)."""
+    ids = sorted(set(user_ids))
+    if not ids or db.session.get_bind().dialect.name != "postgresql":
+        return
+    from lms.auth.models import User
+
+    # key_share=True renders FOR NO KEY UPDATE on PostgreSQL.
+    db.session.execute(
+        sa.select(User.id).where(User.id.in_(ids)).order_by(User.id).with_for_update(key_share=True)
+    )
