@@ -7,9 +7,15 @@ from typing import Any
 from flask import Flask
 
 
+class MissingSecretKey(RuntimeError):
+    """No SECRET_KEY in the environment and no development key in the instance folder."""
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Application factory: config, extensions, blueprints, CLI, error pages."""
-    app = Flask(__name__, instance_relative_config=True)
+    from lms.core.retry import RetryingFlask
+
+    app = RetryingFlask(__name__, instance_relative_config=True)
     os.makedirs(app.instance_path, exist_ok=True)
     from lms.config import from_environment
 
@@ -17,12 +23,20 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     if not app.config.get("SECRET_KEY"):
-        if app.debug or app.testing:
+        dev_key = os.path.join(app.instance_path, "dev-secret-key")  # written by `make run`
+        if os.path.exists(dev_key):
+            with open(dev_key) as f:
+                app.config["SECRET_KEY"] = f.read().strip()
+        elif app.debug or app.testing:
             app.config["SECRET_KEY"] = "dev-only-not-secret"
         else:
-            raise RuntimeError("SECRET_KEY must be set (see README.md, 'Settings').")
+            raise MissingSecretKey("Set SECRET_KEY in the environment (see README.md, 'Settings'), "
+                                   "or run `make run` once to create instance/dev-secret-key.")
 
     configure_extensions(app)
+    from lms import progress
+
+    progress.init_app(app)  # the derived tables follow the events
     configure_blueprints(app)
     configure_cli(app)
     from lms.core import errors, templating

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
-from lms import create_app
+from lms import create_app, events
 from lms.auth.models import Role, User
 from lms.auth.passwords import hash_password
 from lms.content.format import load_tree
@@ -150,8 +150,7 @@ class Factory:
                         role=role, unit_id=unit, password_hash=hash_password(kw.pop("password", PASSWORD)), **kw)
             db.session.add(user)
             db.session.flush()
-            from lms.learn import status
-            status.refresh([user.id])  # as the app's account writes do
+            events.learners_changed.send(user_ids=[user.id])  # as the app's account writes do
             db.session.commit()
             return user.id
 
@@ -168,8 +167,8 @@ class Factory:
 
 def refresh_all() -> None:
     """Recompute every learner's progress rows, as the app's own writes do."""
-    from lms.learn import status
-    status.refresh(db.session.scalars(sa.select(User.id).where(User.role.in_(status.TRAINED))).all())
+    events.learners_changed.send(user_ids=db.session.scalars(
+        sa.select(User.id).where(User.role.in_((Role.LEARNER, Role.TRAINER)))).all())
 
 
 @contextmanager

@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from lms import events
 from lms.content.format import ModuleSpec
 from lms.content.models import Lesson, Module, Question, QuestionVersion
 from lms.content.render import markdown_to_html
@@ -71,10 +72,9 @@ def import_modules(specs: list[ModuleSpec]) -> ImportReport:
         _sync_lessons(module, spec)
         report.new_question_versions += _sync_questions(module, spec)
     db.session.flush()
-    from lms.learn import status  # lesson counts may have changed for learners who have these modules
-
-    for module in db.session.scalars(sa.select(Module).where(Module.slug.in_(report.updated))):
-        status.refresh_module(module.id)
+    # lesson counts may have changed for learners who have these modules
+    events.modules_imported.send(module_ids=list(db.session.scalars(
+        sa.select(Module.id).where(Module.slug.in_(report.updated)))))
     return report
 
 

@@ -24,8 +24,7 @@ from lms.auth.passwords import hash_password
 from lms.content.models import Lesson, Module, Question, QuestionVersion
 from lms.demo.seed import seed_units
 from lms.extensions import db
-from lms.learn import status
-from lms.reports import summary
+from lms import events
 from lms.learn.grading import correct_options, grade
 from lms.learn.models import (Assignment, AttemptItem, LearnerProgress, LessonCompletion, ModuleCompletion,
                                QuizAttempt)
@@ -176,7 +175,7 @@ def generate_learners(learners: int, seed: int = 1998, oblast_codes: list[str] |
     batch_first = ids.next[User]
     analysed_at = 0
     password = hash_password("synthetic-" + str(seed))  # one hash for all: these accounts are for benchmarks
-    users, reads, attempts, items, completions, firsts = [], [], [], [], [], []
+    users, reads, attempts, items, completions = [], [], [], [], []
     for n, unit_id in enumerate(_learner_units(oblasts, learners, ids)):
         uid = ids.take(User)
         users.append({"id": uid, "username": f"gen{seed}-{uid}", "full_name": f"Learner {uid}", "unit_id": unit_id,
@@ -200,16 +199,12 @@ def generate_learners(learners: int, seed: int = 1998, oblast_codes: list[str] |
                 aid = ids.take(QuizAttempt)
                 drawn = rng.sample(variants[m.id], min(m.questions_per_attempt, len(variants[m.id])))
                 total = 0.0
-                analysed = []
                 for pos, (vid, ease, both) in enumerate(drawn):
                     layout, answer, credit, raw_answer, raw_layout, data = both[rng.random() < ease + skill + 0.1 * (number - 1)]
                     total += credit
                     items.append({"attempt_id": aid, "position": pos, "question_version_id": vid,
                                   "layout": layout, "answer": answer, "credit": credit})
-                    analysed.append((vid, raw_answer, credit, raw_layout, data))
                 score = round(100 * total / len(drawn), 1)
-                if number == 1:
-                    firsts.append((unit_id, score, analysed))
                 submitted = start + timedelta(hours=number, minutes=30)
                 passed = score >= m.pass_mark
                 attempts.append({"id": aid, "user_id": uid, "module_id": m.id, "number": number,
@@ -234,12 +229,11 @@ def generate_learners(learners: int, seed: int = 1998, oblast_codes: list[str] |
             _bulk(QuizAttempt, attempts)
             _bulk(AttemptItem, items)
             _bulk(ModuleCompletion, completions)
-            summary.first_attempts(firsts)
-            firsts.clear()
             if _postgresql() and stats["learners"] >= 2 * analysed_at:
                 _analyse()  # statistics of the tables as they are now: doubling keeps this to a few runs
                 analysed_at = stats["learners"]
-            stats["progress rows"] = stats.get("progress rows", 0) + status.refresh(range(batch_first, ids.next[User]))
+            # the new learners join the reports (and their first attempts the item analysis) by the event path
+            events.learners_changed.send(user_ids=list(range(batch_first, ids.next[User])))
             batch_first = ids.next[User]
             _fix_sequences()
             db.session.commit()

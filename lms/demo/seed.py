@@ -10,7 +10,7 @@ from lms.auth.passwords import hash_password
 from lms.content.models import Module
 from lms.demo.data import ACCOUNTS, COUNTRIES, DEMO_ASSIGNMENTS, PRECINCT_NAME, PRECINCTS_PER_DISTRICT
 from lms.extensions import db
-from lms.learn import status
+from lms import events
 from lms.learn.models import Assignment
 from lms.orgs.models import Unit
 from lms.timeutil import today
@@ -69,5 +69,5 @@ def seed_demo(password: str) -> list[str]:
             db.session.add(Assignment(module_id=module.id, user_id=users["learner"].id,
                                       due_date=today() + timedelta(days=days), assigned_by_id=users["trainer"].id))
     db.session.flush()
-    status.refresh([users["learner"].id])
+    events.learners_changed.send(user_ids=[users["learner"].id])
     return notes

@@ -19,8 +19,8 @@ from lms.auth.models import Role, User
 from lms.content.format import FALLBACK
 from lms.content.models import Lesson, Module, Question, QuestionVersion
 from lms.extensions import db
-from lms.learn import status
-from lms.reports import summary
+from lms import events
+from lms.core.locks import lock_users
 from lms.learn.grading import grade
 from lms.learn.models import (Assignment, AttemptGrant, AttemptItem, LearnerProgress, LessonCompletion,
                               ModuleCompletion, QuizAttempt)
@@ -253,12 +253,16 @@ def mark_lesson_read(user: User, lesson: Lesson, since: date | None = None) -> b
     existing = db.session.scalar(_READ_AT, {"uid": user.id, "lid": lesson.id})
     if existing is not None and counts(existing.completed_at, since):
         return False
+    lock_users([user.id])  # one learner's writes run one at a time (two tabs, a retried request)
+    existing = db.session.scalar(_READ_AT, {"uid": user.id, "lid": lesson.id})
+    if existing is not None and counts(existing.completed_at, since):
+        return False
     if existing is None:
         insert_ignore(LessonCompletion, user_id=user.id, lesson_id=lesson.id, completed_at=utcnow())
     else:
         existing.completed_at = utcnow()
     update_completion(user, lesson.module, since)
-    status.refresh([user.id])
+    events.lesson_read.send(user_id=user.id, module_id=lesson.module_id, lesson_id=lesson.id)
     return True
 
 
@@ -324,6 +328,7 @@ def _layout(kind: str, data: dict[str, Any], rng: random.Random) -> list[str]:
 
 def start_attempt(user: User, module: Module, rng: random.Random | None = None) -> QuizAttempt:
     """Return the open attempt, or start a new one with questions drawn at random."""
+    lock_users([user.id])  # a double-clicked start opens one attempt
     existing = open_attempt(user, module)
     if existing is not None:
         return existing
@@ -391,6 +396,8 @@ def answer_problem(kind: str, item: AttemptItem) -> str | None:
 
 
 def save_answers(attempt: QuizAttempt, form: Any) -> None:
+    """Store the answers in the form on the attempt's items."""
+    lock_users([attempt.user_id])
     for item in attempt.items:
         item.answer = parse_answer(item.version.kind, item, form)
 
@@ -415,8 +422,6 @@ def submit_attempt(attempt: QuizAttempt, user: User) -> bool:
     db.session.flush()
     db.session.refresh(attempt)
     refresh_completion(user, attempt.module)
-    if attempt.number == 1 and user.role == Role.LEARNER:  # the knowledge report analyses officials' first attempts
-        summary.first_attempts([(user.unit_id, score, [
-            (i.question_version_id, i.answer, i.credit, i.layout, i.version.data) for i in attempt.items])])
-    status.refresh([user.id])
+    events.attempt_submitted.send(user_id=user.id, module_id=attempt.module_id, attempt_id=attempt.id,
+                                  number=attempt.number, score=score)
     return True

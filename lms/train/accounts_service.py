@@ -16,7 +16,7 @@ from lms.auth.models import Role, User, name_or_username_contains, new_session_t
 from lms.auth.passwords import hash_temporary_password, temporary_password
 from lms.config import LANGUAGES
 from lms.extensions import db
-from lms.learn import status
+from lms import events
 from lms.learn.models import AttemptGrant, LearnerProgress
 from lms.orgs.models import Unit, in_subtree
 from lms.timeutil import utcnow
@@ -112,7 +112,7 @@ def create_learner(actor: User, full_name: str, username: str | None, unit_id: i
     db.session.flush()
     audit.record(actor, "user.create", "user", user.id, unit.id, username=user.username, full_name=name,
                  unit=unit.code, locale=language)
-    status.refresh([user.id])
+    events.learners_changed.send(user_ids=[user.id])
     return Issued(user, password)
 
 
@@ -139,7 +139,7 @@ def create_staff(actor: User | None, role: Role, full_name: str, username: str |
     audit.record(actor, "user.create", "user", user.id, unit.id if unit else None, username=user.username,
                  full_name=name, role=role.value, unit=unit.code if unit else None, locale=language)
     if role == Role.TRAINER:
-        status.refresh([user.id])  # trainers take the modules of their unit too
+        events.learners_changed.send(user_ids=[user.id])  # trainers take the modules of their unit too
     return Issued(user, password)
 
 
@@ -191,7 +191,7 @@ def update_staff(actor: User, user: User, full_name: str, unit_id: int | None, l
     audit.record(actor, action, "user", user.id, new_unit_id, username=user.username, role=user.role.value,
                  **changes)
     if user.role == Role.TRAINER and ("unit" in changes or "active" in changes):
-        status.refresh([user.id])  # trainers take the modules of their unit too
+        events.learners_changed.send(user_ids=[user.id])  # trainers take the modules of their unit too
     return True
 
 
@@ -219,7 +219,7 @@ def update_learner(actor: User, learner: User, full_name: str, unit_id: int | No
     action = "user.move" if "unit" in changes else "user.update"
     audit.record(actor, action, "user", learner.id, unit.id, username=learner.username, **changes)
     if "unit" in changes or "active" in changes:
-        status.refresh([learner.id])
+        events.learners_changed.send(user_ids=[learner.id])
     return True
 
 
@@ -239,7 +239,7 @@ def set_active(actor: User, learner: User, active: bool) -> bool:
     if not active:
         learner.session_token = new_session_token()
     db.session.flush()
-    status.refresh([learner.id])  # a deactivated learner leaves the matrix and the reports
+    events.learners_changed.send(user_ids=[learner.id])  # a deactivated learner leaves the matrix and the reports
     audit.record(actor, "user.reactivate" if active else "user.deactivate", "user", learner.id, learner.unit_id,
                  username=learner.username, active=[not active, active])
     return True
@@ -264,7 +264,7 @@ def import_learners(actor: User | None, rows: list[ImportRow], source: str = "",
     for start in range(0, len(params), CHUNK):
         ids += db.session.scalars(sa.insert(User).returning(User.id, sort_by_parameter_order=True),
                                   params[start:start + CHUNK]).all()
-    status.refresh(ids)
+    events.learners_changed.send(user_ids=ids)
     audit.record(actor, "users.import", "import", None, actor.unit_id if actor else None, count=len(ids),
                  source=source[:200], batch=batch, first_id=min(ids, default=None), last_id=max(ids, default=None))
     return [Imported(i, r, p) for i, r, p in zip(ids, rows, passwords)]
@@ -322,7 +322,7 @@ def grant_attempt(actor: User, learner: User, module_id: int) -> bool:
         return False
     db.session.add(AttemptGrant(user_id=learner.id, module_id=module_id, granted_by_id=actor.id))
     db.session.flush()
-    status.refresh([learner.id])
+    events.attempt_granted.send(user_id=learner.id, module_id=module_id)
     audit.record(actor, "attempt.grant", "user", learner.id, learner.unit_id, username=learner.username,
                  module_id=module_id, attempts_used=used)
     return True

@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased, joinedload
 from lms.auth.models import Role, User
 from lms.content.models import Module
 from lms.extensions import db
-from lms.learn import status
+from lms import events
 from lms.learn.models import Assignment
 from lms.orgs.models import Unit, in_subtree
 from lms.timeutil import utcnow
@@ -138,10 +138,11 @@ def reach_count(assignment: Assignment) -> int:
 
 
 def _refresh(assignments: Iterable[Assignment]) -> None:
+    """Announce the changed assignments: the derived progress of every learner they reach follows."""
     units, users = set(), set()
     for a in assignments:
         (units if a.unit_id is not None else users).add(a.unit_id if a.unit_id is not None else a.user_id)
-    status.refresh(reached_ids(units, users))
+    events.assignments_changed.send(unit_ids=sorted(units), user_ids=sorted(users))
 
 
 def _audit_unit(assignment: Assignment, learner: User | None = None) -> int | None:

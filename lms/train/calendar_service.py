@@ -15,7 +15,8 @@ from sqlalchemy.orm import joinedload
 from lms.auth.models import User
 from lms.content.models import Module
 from lms.extensions import db
-from lms.learn import services, status
+from lms import events
+from lms.learn import services
 from lms.learn.models import Assignment
 from lms.orgs.models import Unit, UnitKind, in_subtree
 from lms.train import audit
@@ -193,7 +194,8 @@ def save_attendance(actor: User, session: TrainingSession, eligible: list[User],
     for uid in sorted(added | removed):
         services.refresh_completion(by_id[uid], session.module)
     db.session.flush()
-    status.refresh(added | removed)
+    events.attendance_recorded.send(user_ids=sorted(added | removed), module_id=session.module_id,
+                                    session_id=session.id)
     audit.record(actor, "session.attendance", "session", session.id, session.unit_id, module_id=session.module_id,
                  old=sorted(current), new=sorted(chosen), added=sorted(added), removed=sorted(removed))
     return added, removed

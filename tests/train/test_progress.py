@@ -9,7 +9,6 @@ import sqlalchemy as sa
 
 from lms.auth.models import Role
 from lms.extensions import db
-from lms.learn import status
 from lms.train.models import AuditEvent
 from tests.conftest import Browser, count_queries
 from tests.learn.helpers import answers, start_quiz, submit
@@ -110,8 +109,6 @@ def test_learner_record_shows_every_attempt(app, browser, make, course):
     setup_oblasts(app, make, course)
     aid = complete_module(app, app.test_client(), "ann")
     browser.login("trainer")
-    with app.app_context():
-        ann = status  # noqa: F841
     page = browser.get("/train/learners/" + str(_id(app, "ann"))).get_data(as_text=True)
     assert "Sample module" in page and "100%" in page and "Passed" in page
     result = browser.get(f"/train/learners/{_id(app, 'ann')}/attempts/{aid}").get_data(as_text=True)

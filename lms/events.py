@@ -1,0 +1,28 @@
+"""What happened, announced once: services send these signals, and the derived tables
+(lms.progress) subscribe to them in one place. Nothing outside lms.progress recomputes them.
+
+Every signal is sent inside the writer's transaction, after the source records are flushed,
+so subscribers see the new records and write in the same transaction.
+"""
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: A learner read a lesson. kwargs: user_id, module_id, lesson_id
+lesson_read = _signals.signal("lesson-read")
+#: A learner started a quiz attempt. kwargs: user_id, module_id, attempt_id
+attempt_started = _signals.signal("attempt-started")
+#: A quiz attempt was graded. kwargs: user_id, module_id, attempt_id, number, score
+attempt_submitted = _signals.signal("attempt-submitted")
+#: A trainer gave one more attempt. kwargs: user_id, module_id
+attempt_granted = _signals.signal("attempt-granted")
+#: Attendance at a session changed. kwargs: user_ids, module_id, session_id
+attendance_recorded = _signals.signal("attendance-recorded")
+#: Assignments were made, changed or withdrawn. kwargs: unit_ids, user_ids (their targets)
+assignments_changed = _signals.signal("assignments-changed")
+#: Accounts were created, moved, deactivated, reactivated or imported. kwargs: user_ids
+learners_changed = _signals.signal("learners-changed")
+#: Modules were imported again with changed content. kwargs: module_ids
+modules_imported = _signals.signal("modules-imported")

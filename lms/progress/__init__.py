@@ -1,0 +1,108 @@
+"""Derived state: learner_progress and the report summaries, kept from the events in one place.
+
+Services announce what happened (lms.events); the subscribers below are the only code that
+recomputes the derived tables. `flask reports rebuild` recomputes them all from the source
+records, and `--check` compares without writing (lms.progress.rebuild).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from lms import events
+from lms.auth.models import User
+from lms.extensions import db
+from lms.orgs.models import Unit
+from lms.progress import status, summary
+
+
+def reached(unit_ids: Iterable[int], user_ids: Iterable[int]) -> list[int]:
+    """Learners (and trainers, who take modules too) at or below these units, and these users."""
+    found = set(user_ids)
+    units = list(set(unit_ids))
+    if units:
+        below = sa.or_(Unit.id.in_(units), Unit.country_id.in_(units), Unit.oblast_id.in_(units),
+                       Unit.district_id.in_(units))
+        found.update(db.session.scalars(sa.select(User.id).join(Unit, User.unit_id == Unit.id)
+                                        .where(User.role.in_(status.TRAINED), below)))
+    return sorted(found)
+
+
+def refresh_in_chunks(user_ids: list[int]) -> None:
+    """Refresh many learners, committing after each chunk so that no transaction holds hundreds of
+    learners' locks (and the summary rows) for long. Used for a trainer's bulk change, whose
+    own records were written before this is called; a single chunk stays in the caller's transaction."""
+    if len(user_ids) <= status.CHUNK:
+        status.refresh(user_ids)
+        return
+    for start in range(0, len(user_ids), status.CHUNK):
+        status.refresh(user_ids[start:start + status.CHUNK])
+        db.session.commit()
+
+
+def _on_learners(sender, user_ids: Iterable[int], **_) -> None:
+    status.refresh(user_ids)
+
+
+def _on_lesson_read(sender, user_id: int, **_) -> None:
+    status.refresh([user_id])
+
+
+def _on_attempt_submitted(sender, user_id: int, attempt_id: int, number: int, **_) -> None:
+    status.attempt_graded(user_id, attempt_id, number)
+    status.refresh([user_id])
+
+
+def _on_attempt_granted(sender, user_id: int, **_) -> None:
+    status.refresh([user_id])
+
+
+def _on_attendance(sender, user_ids: Iterable[int], **_) -> None:
+    status.refresh(user_ids)
+
+
+def _on_assignments(sender, unit_ids: Iterable[int] = (), user_ids: Iterable[int] = (), **_) -> None:
+    refresh_in_chunks(reached(unit_ids, user_ids))
+
+
+def _on_modules(sender, module_ids: Iterable[int], **_) -> None:
+    from lms.learn.models import Assignment
+
+    module_ids = list(module_ids)
+    if not module_ids:
+        return
+    targets = db.session.execute(sa.select(Assignment.unit_id, Assignment.user_id).where(
+        Assignment.module_id.in_(module_ids), Assignment.withdrawn_at.is_(None))).all()
+    ids = set(reached({u for u, _ in targets if u is not None}, {v for _, v in targets if v is not None}))
+    status.refresh(ids | set(status.module_learners(module_ids)))
+
+
+SUBSCRIBERS = (
+    (events.learners_changed, _on_learners),
+    (events.lesson_read, _on_lesson_read),
+    (events.attempt_submitted, _on_attempt_submitted),
+    (events.attempt_granted, _on_attempt_granted),
+    (events.attendance_recorded, _on_attendance),
+    (events.assignments_changed, _on_assignments),
+    (events.modules_imported, _on_modules),
+)
+
+
+def subscribe() -> None:
+    """Connect the derived tables to the events, and the summary deltas to every commit (idempotent)."""
+    for signal, receiver in SUBSCRIBERS:
+        signal.connect(receiver, weak=False)
+    if not sa.event.contains(Session, "before_commit", summary.write_pending):
+        sa.event.listen(Session, "before_commit", summary.write_pending)
+        sa.event.listen(Session, "after_transaction_end", summary.drop_pending)
+
+
+def init_app(app: Flask) -> None:
+    """Subscribe the derived tables and register `flask reports rebuild`."""
+    from lms.progress.cli import reports_cli
+
+    subscribe()
+    app.cli.add_command(reports_cli)
