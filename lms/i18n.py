@@ -7,6 +7,9 @@ from flask_login import current_user
 
 from lms.config import LANGUAGES
 
+#: Where a text is missing in the reader's language: Russian, then English (both are required).
+FALLBACK = ("ru", "en")
+
 LANGUAGE_NAMES = {
     "ru": "Русский", "kk": "Қазақша", "ky": "Кыргызча", "uz": "Oʻzbekcha",
     "tg": "Тоҷикӣ", "tk": "Türkmençe", "en": "English",
@@ -44,3 +47,13 @@ def install_template_gettext(app) -> None:
         pgettext=lambda c, s: _translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
     )
+
+
+def pick(text: dict[str, str] | None, lang: str) -> str:
+    """Return `text` in `lang`, falling back to Russian, then English."""
+    if not text:
+        return ""
+    for candidate in (lang, *FALLBACK):
+        if text.get(candidate):
+            return text[candidate]
+    return next(iter(text.values()), "")

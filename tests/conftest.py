@@ -74,13 +74,8 @@ def app(database, tmp_path_factory):
         db.engine.dispose()
 
 
-@pytest.fixture(autouse=True)
-def _clean_tables(request):
-    """Each data test starts from empty tables (rows deleted after it)."""
-    yield
-    if "database" not in request.fixturenames:
-        return
-    app = request.getfixturevalue("app")
+def truncate_all(app) -> None:
+    """Empty every table (a test, or an example of a property test, starts from nothing)."""
     with app.app_context():
         db.session.remove()
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]
@@ -94,6 +89,15 @@ def _clean_tables(request):
                 conn.commit()
                 conn.exec_driver_sql("PRAGMA foreign_keys=ON")
             conn.commit()
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(request):
+    """Each data test starts from empty tables (rows deleted after it)."""
+    yield
+    if "database" not in request.fixturenames:
+        return
+    truncate_all(request.getfixturevalue("app"))
 
 
 @pytest.fixture

@@ -19,10 +19,12 @@ from lms.core.templating import current_lang
 from lms.extensions import db
 from lms.learn.models import Assignment, LearnerProgress
 from lms.orgs.models import ANCESTOR_COLUMNS, Unit, UnitKind
-from lms.reports.models import ReportMember, ReportScope
+from lms.progress.models import ReportMember
+from lms.reports.models import ReportScope
 from lms.train import audit
 from lms.train.accounts_service import AccountError
-from lms.train.models import Election, TrainingSession
+from lms.learn.models import TrainingSession
+from lms.train.models import Election
 
 PAGE_SIZE = 50
 MAX_NAME = 200

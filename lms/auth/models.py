@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 import secrets
 from datetime import datetime
 
@@ -62,6 +63,11 @@ def name_or_username_contains(q: str) -> sa.ColumnElement[bool]:
     like = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     return sa.or_(sa.func.lower(User.full_name).like(like, escape="\\"),
                   sa.func.lower(User.username).like(like, escape="\\"))
+
+
+def token_hash(token: str) -> str:
+    """The SHA-256 of an API token, as stored (the token itself never is)."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class ApiToken(db.Model):

@@ -12,11 +12,10 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from lms.auth.access import roles_required
 from lms.auth.forms import ChangePasswordForm, LoginForm, TokenForm
-from lms.auth.models import ApiToken, Role, User, new_session_token
+from lms.auth.models import ApiToken, Role, User, new_session_token, token_hash
 from lms.auth.passwords import hash_password, needs_rehash, verify_password
 from lms.config import LANGUAGES
 from lms.extensions import db, limiter, login_manager
-from lms.reports.api import token_hash
 from lms.timeutil import utcnow
 
 bp = Blueprint("auth", __name__)

@@ -22,9 +22,10 @@ import yaml
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
+from lms.i18n import FALLBACK, pick  # noqa: F401  (pick is used by the callers of this module too)
+
 LANGUAGES = ("en", "ru", "kk", "ky", "uz", "tg", "tk")
 REQUIRED_LANGUAGES = ("en", "ru")
-FALLBACK = ("ru", "en")
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "courses" / "schema"
 _LESSON_FILE = re.compile(r"^(?P<id>[a-z0-9][a-z0-9-]{1,62})\.(?P<lang>[a-z]{2})\.md$")
 _TERM = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -65,16 +66,6 @@ class CourseError(Exception):
     def __init__(self, problems: list[Problem]):
         super().__init__(f"{len(problems)} problem(s) in course files")
         self.problems = problems
-
-
-def pick(text: dict[str, str] | None, lang: str) -> str:
-    """Return `text` in `lang`, falling back to Russian, then English."""
-    if not text:
-        return ""
-    for candidate in (lang, *FALLBACK):
-        if text.get(candidate):
-            return text[candidate]
-    return next(iter(text.values()), "")
 
 
 def parse_equation(equation: str) -> tuple[list[str], list[str]]:

@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.content.format import pick
+from lms.i18n import pick
 from lms.extensions import JSONType, db
 from lms.timeutil import utcnow
 

@@ -14,15 +14,15 @@ import sqlalchemy as sa
 
 from lms.extensions import db
 
+_users = sa.table("users", sa.column("id"))  # the table only: core knows no models
+
 
 def lock_users(user_ids: Iterable[int]) -> None:
     """Lock these users' rows until the transaction ends (PostgreSQL; a no-op on SQLite)."""
     ids = sorted(set(user_ids))
     if not ids or db.session.get_bind().dialect.name != "postgresql":
         return
-    from lms.auth.models import User
-
     # key_share=True renders FOR NO KEY UPDATE on PostgreSQL.
     db.session.execute(
-        sa.select(User.id).where(User.id.in_(ids)).order_by(User.id).with_for_update(key_share=True)
+        sa.select(_users.c.id).where(_users.c.id.in_(ids)).order_by(_users.c.id).with_for_update(key_share=True)
     )

@@ -1,4 +1,4 @@
-"""Assignments and the learner's record: lessons read, quiz attempts, completions."""
+"""Assignments and the learner's record: lessons read, quiz attempts, in-person sessions attended, completions."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.content.models import Module, QuestionVersion
 from lms.extensions import JSONType, db
+from lms.orgs.models import Unit
 from lms.timeutil import utcnow
 
 
@@ -152,3 +153,30 @@ class LearnerProgress(db.Model):
     extra_attempts: Mapped[int] = mapped_column(default=0, server_default="0")  # granted by a trainer
     # the first lesson (by position) not yet read, where the dashboard's "Continue" leads; None when all are read
     next_lesson_id: Mapped[int | None] = mapped_column(sa.ForeignKey("lessons.id", ondelete="SET NULL"))
+
+
+class TrainingSession(db.Model):
+    """A face-to-face session held for a unit's officials on one module."""
+
+    __tablename__ = "training_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    module_id: Mapped[int] = mapped_column(sa.ForeignKey("modules.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id", ondelete="RESTRICT"), index=True)
+    held_on: Mapped[date]
+    place: Mapped[str] = mapped_column(sa.String(200))
+    trainer_name: Mapped[str] = mapped_column(sa.String(200))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    module: Mapped[Module] = relationship()
+    unit: Mapped[Unit] = relationship()
+
+
+class Attendance(db.Model):
+    __tablename__ = "attendance"
+    __table_args__ = (sa.UniqueConstraint("session_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("training_sessions.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)

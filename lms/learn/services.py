@@ -16,14 +16,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from lms.auth.models import Role, User
-from lms.content.format import FALLBACK
+from lms.i18n import FALLBACK
 from lms.content.models import Lesson, Module, Question, QuestionVersion
 from lms.extensions import db
 from lms import events
 from lms.core.locks import lock_users
 from lms.learn.grading import grade
-from lms.learn.models import (Assignment, AttemptGrant, AttemptItem, LearnerProgress, LessonCompletion,
-                              ModuleCompletion, QuizAttempt)
+from lms.learn.models import (Assignment, AttemptGrant, AttemptItem, Attendance, LearnerProgress, LessonCompletion,
+                              ModuleCompletion, QuizAttempt, TrainingSession)
 from lms.timeutil import today, utcnow
 
 
@@ -267,8 +267,6 @@ def mark_lesson_read(user: User, lesson: Lesson, since: date | None = None) -> b
 
 
 def attended(user: User, module: Module, since: date | None) -> bool:
-    from lms.train.models import Attendance, TrainingSession
-
     query = (sa.select(TrainingSession.id).join(Attendance, Attendance.session_id == TrainingSession.id)
              .where(Attendance.user_id == user.id, TrainingSession.module_id == module.id))
     if since is not None:

@@ -6,7 +6,7 @@ import enum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.content.format import pick
+from lms.i18n import pick
 from lms.extensions import JSONType, db
 
 

@@ -2,7 +2,7 @@
 
 The source records are users and their memberships, assignments, lessons read, quiz attempts,
 attempt grants, attendance and completions. The derived tables are `learner_progress`,
-`report_members` and the report summaries (lms.reports.models).
+`report_members` and the report summaries (lms.progress.models).
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from lms.extensions import db
 from lms.learn.models import LearnerProgress
 from lms.progress import status, summary
 from lms.progress.summary import TABLES, Deltas
-from lms.reports.models import ReportMember
+from lms.progress.models import ReportMember
 
 TOLERANCE = 1e-6  # sums of scores are floats: the order of additions may differ in the last digits
 

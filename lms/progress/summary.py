@@ -16,7 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from lms.extensions import db
 from lms.orgs.models import Unit
-from lms.reports.models import (ReportCell, ReportDays, ReportDue, ReportItem, ReportMember, ReportOption,
+from lms.progress.models import (ReportCell, ReportDays, ReportDue, ReportItem, ReportMember, ReportOption,
                                 ReportUnit, ReportWeek)
 
 CELL_FIELDS = ("assigned", "started", "completed", "scored", "best_sum", "first_passed", "first_sum")

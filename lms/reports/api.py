@@ -1,16 +1,15 @@
 """JSON API for monitors: the completion and knowledge reports, with per-user bearer tokens."""
 from __future__ import annotations
 
-import hashlib
 from datetime import date
 from functools import wraps
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, g, jsonify, make_response, request, send_from_directory
 
-from lms.auth.models import ApiToken, Role, User
+from lms.auth.models import ApiToken, Role, User, token_hash
 from lms.config import LANGUAGES
-from lms.content.format import pick
+from lms.i18n import pick
 from lms.content.models import Module
 from lms.extensions import csrf, db
 from lms.orgs.models import Unit
@@ -20,10 +19,6 @@ from werkzeug.exceptions import NotFound
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _fail(status: int, message: str, parameter: str | None = None):

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from lms.auth.access import roles_required
 from lms.auth.models import Role, User
-from lms.content.format import pick
+from lms.i18n import pick
 from lms.content.models import Module
 from lms.core.export import download
 from lms.core.templating import current_lang

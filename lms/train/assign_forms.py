@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.auth.models import User
-from lms.content.format import pick
+from lms.i18n import pick
 from lms.content.models import Module
 from lms.extensions import db
 from lms.orgs.models import Unit

@@ -21,7 +21,8 @@ from lms.learn.models import Assignment
 from lms.orgs.models import Unit, UnitKind, in_subtree
 from lms.train import audit
 from lms.train.assign_service import Page, follow_election, paginate
-from lms.train.models import Attendance, Election, TrainingSession
+from lms.learn.models import Attendance, TrainingSession
+from lms.train.models import Election
 from lms.train.scope import learners_query, sees_everything, unit_condition
 
 

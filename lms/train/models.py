@@ -1,4 +1,4 @@
-"""Trainer workspace records: elections, in-person sessions and attendance, the audit log."""
+"""Trainer workspace records: elections and the audit log (sessions and attendance are learning records, lms.learn.models)."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -29,33 +29,6 @@ class Election(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     country: Mapped[Unit] = relationship()
-
-
-class TrainingSession(db.Model):
-    """A face-to-face session held for a unit's officials on one module."""
-
-    __tablename__ = "training_sessions"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    module_id: Mapped[int] = mapped_column(sa.ForeignKey("modules.id", ondelete="CASCADE"), index=True)
-    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id", ondelete="RESTRICT"), index=True)
-    held_on: Mapped[date]
-    place: Mapped[str] = mapped_column(sa.String(200))
-    trainer_name: Mapped[str] = mapped_column(sa.String(200))
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    module: Mapped[Module] = relationship()
-    unit: Mapped[Unit] = relationship()
-
-
-class Attendance(db.Model):
-    __tablename__ = "attendance"
-    __table_args__ = (sa.UniqueConstraint("session_id", "user_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(sa.ForeignKey("training_sessions.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
 
 
 class AuditEvent(db.Model):

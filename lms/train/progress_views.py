@@ -6,7 +6,7 @@ from flask import abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lms.content.format import pick
+from lms.i18n import pick
 from lms.content.models import Module
 from lms.core.export import download
 from lms.core.templating import current_lang, format_date_cached

@@ -12,8 +12,10 @@ from lms.auth.models import Role
 from lms.extensions import db
 from lms.learn.models import LearnerProgress
 from lms.orgs.models import Unit
-from lms.reports.models import ReportScope, ReportUnit
-from lms.train.models import AuditEvent, Election, TrainingSession
+from lms.progress.models import ReportUnit
+from lms.reports.models import ReportScope
+from lms.learn.models import TrainingSession
+from lms.train.models import AuditEvent, Election
 from tests.conftest import count_queries
 from tests.train.test_accounts import events
 from tests.train.test_user_import import confirm_form

@@ -11,7 +11,7 @@ from referencing.jsonschema import DRAFT202012
 
 from lms.auth.models import ApiToken
 from lms.extensions import db
-from lms.reports.api import token_hash
+from lms.auth.models import token_hash
 from tests.reports.test_reports import data, login  # noqa: F401  (`data` is a fixture)
 
 SPEC_PATH = Path(__file__).parents[2] / "lms" / "static" / "openapi.yaml"

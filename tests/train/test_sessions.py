@@ -6,7 +6,8 @@ import sqlalchemy as sa
 from lms.content.models import Module
 from lms.extensions import db
 from lms.learn.models import LearnerProgress, ModuleCompletion
-from lms.train.models import Attendance, AuditEvent, TrainingSession
+from lms.learn.models import Attendance, TrainingSession
+from lms.train.models import AuditEvent
 from tests.train.test_assignments import audit_actions, complete_module, rows, setup_world, signed_in, snapshot
 
 TODAY = date.today()

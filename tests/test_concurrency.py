@@ -1,0 +1,186 @@
+"""One learner's simultaneous requests (two tabs, a double click, a retry on a slow link) while a
+trainer assigns a module to the learner's oblast: on PostgreSQL, with real parallel connections.
+
+SQLite serialises every writer, so these races exist only on PostgreSQL; the test is skipped
+without it (and required in CI, see conftest)."""
+from __future__ import annotations
+
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import sqlalchemy as sa
+
+from lms.auth.models import Role
+from lms.extensions import db
+from lms.learn.models import Assignment, LessonCompletion, QuizAttempt
+from lms.progress import rebuild
+from tests.conftest import Browser, csrf_from
+from tests.learn.helpers import answers
+
+SLUG = "sample-module"
+
+
+@pytest.fixture
+def postgres_only(database):
+    if not database.startswith("postgresql"):
+        pytest.skip("SQLite serialises writers: the race needs PostgreSQL")
+
+
+def _signed_in(app, username: str) -> Browser:
+    b = Browser(app.test_client())
+    assert b.login(username).status_code in (302, 303)
+    return b
+
+
+def _run_together(jobs):
+    """Run the callables at the same moment, each on its own thread (and its own connection)."""
+    barrier = threading.Barrier(len(jobs))
+
+    def go(job):
+        barrier.wait()
+        return job()
+
+    with ThreadPoolExecutor(len(jobs)) as pool:
+        return list(pool.map(go, jobs))
+
+
+def _second_module(app, course):
+    import copy
+
+    from lms.content.format import load_tree
+    from lms.content.importer import import_modules
+    from lms.content.models import Module
+    from tests.conftest import FIXTURES
+
+    with app.app_context():
+        spec = copy.deepcopy(load_tree(FIXTURES / "courses")[0][0])
+        spec.id, spec.data = "second-module", {**spec.data, "id": "second-module"}
+        import_modules([spec])
+        db.session.commit()
+        return db.session.scalar(sa.select(Module.id).where(Module.slug == "second-module"))
+
+
+def test_one_learners_parallel_requests_and_a_bulk_assignment(app, make, course, postgres_only):
+    units = make.tree()
+    second = _second_module(app, course)
+    learner = make.user("ann", unit=units["KZ-A-1-1"])
+    for n in range(30):  # other learners in the oblast, reached by the trainer's assignment
+        make.user(f"other{n}", unit=units["KZ-A-1-2"])
+    make.user("trainer", role=Role.TRAINER, unit=units["KZ-A"])
+    make.assign(course, user=learner)
+
+    tabs = [_signed_in(app, "ann") for _ in range(8)]
+    trainer = _signed_in(app, "trainer")
+    form_page = trainer.get("/train/assignments/new").get_data(as_text=True)
+    token = csrf_from(form_page)
+    lesson_urls = [f"/learn/modules/{SLUG}/lessons/{slug}" for slug in ("first", "second")]
+    quiz_tokens = [csrf_from(t.get(f"/learn/modules/{SLUG}").get_data(as_text=True)) for t in tabs]
+
+    def read(i):
+        return lambda: tabs[i].get(lesson_urls[i % 2])
+
+    def start(i):
+        return lambda: tabs[i].client.post(f"/learn/modules/{SLUG}/quiz", data={"csrf_token": quiz_tokens[i]})
+
+    def assign_oblast():
+        return trainer.client.post("/train/assignments/new", data={
+            "csrf_token": token, "modules": [str(second)], "units": [str(units["KZ-A"])], "due": "none"})
+
+    # Round 1: two tabs on each lesson, four starts of the quiz, and the trainer's bulk assignment.
+    responses = _run_together([read(0), read(1), read(2), read(3), start(4), start(5), start(6), start(7),
+                               assign_oblast])
+    assert [r.status_code for r in responses if r.status_code >= 500] == []
+    started = {re.search(r"/attempts/(\d+)", r.headers["Location"]).group(1) for r in responses[4:8]}
+    assert len(started) == 1, "a double-clicked start opens one attempt"
+    attempt_id = int(started.pop())
+    assert responses[8].status_code == 303, responses[8].get_data(as_text=True)[:500]
+
+    # Round 2: the answers saved from two tabs, then submitted three times at once, while the
+    # learner also opens the newly assigned module's lessons.
+    form = answers(app, attempt_id, right=True)
+    tokens = [csrf_from(t.get(f"/learn/attempts/{attempt_id}").get_data(as_text=True)) for t in tabs]
+    saves = _run_together([lambda i=i: tabs[i].client.post(f"/learn/attempts/{attempt_id}/answers",
+                                                           data={**form, "csrf_token": tokens[i]}) for i in (0, 1)])
+    assert [r.status_code for r in saves] == [303, 303]
+    responses = _run_together(
+        [lambda i=i: tabs[i].client.post(f"/learn/attempts/{attempt_id}/submit", data={"csrf_token": tokens[i]})
+         for i in range(3)]
+        + [lambda i=i: tabs[i].get(f"/learn/modules/second-module/lessons/{('first', 'second')[i % 2]}")
+           for i in range(3, 7)])
+    assert [r.status_code for r in responses if r.status_code >= 500] == []
+    assert all(r.status_code == 200 for r in responses[3:]), "the new assignment is visible at once"
+
+    with app.app_context():
+        attempts = db.session.execute(sa.select(QuizAttempt.id, QuizAttempt.submitted_at, QuizAttempt.score)
+                                      .where(QuizAttempt.user_id == learner)).all()
+        assert len(attempts) == 1 and attempts[0].submitted_at is not None and attempts[0].score == 100.0
+        reads = db.session.scalar(sa.select(sa.func.count()).select_from(LessonCompletion)
+                                  .where(LessonCompletion.user_id == learner))
+        assert reads == 4  # two lessons in each module, each recorded once
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Assignment)) == 2
+        outcome = rebuild.check(limit=5)
+        db.session.rollback()
+    assert outcome.count == 0, "\n".join(map(str, outcome.differences))
+
+
+def test_many_learners_reading_at_once_while_the_trainer_withdraws(app, make, course, postgres_only):
+    """Several learners of one precinct in parallel, each in two tabs, while their assignment is
+    changed: summary rows shared by all of them are updated without deadlock or lost update."""
+    units = make.tree()
+    names = [f"l{n}" for n in range(6)]
+    for name in names:
+        make.user(name, unit=units["KZ-A-1-1"])
+    make.user("trainer", role=Role.TRAINER, unit=units["KZ-A"])
+    unit_assignment = make.assign(course, unit=units["KZ-A-1"])
+    tabs = [_signed_in(app, name) for name in names for _ in range(2)]
+    trainer = _signed_in(app, "trainer")
+    page = trainer.get(f"/train/assignments/{unit_assignment}/edit").get_data(as_text=True)
+    token = csrf_from(page)
+
+    jobs = [lambda i=i: tabs[i].get(f"/learn/modules/{SLUG}/lessons/{('first', 'second')[i % 2]}")
+            for i in range(len(tabs))]
+    jobs.append(lambda: trainer.client.post(f"/train/assignments/{unit_assignment}/edit", data={
+        "csrf_token": token, "due": "date", "due_date": "2030-01-31"}))
+    responses = _run_together(jobs)
+    assert [r.status_code for r in responses if r.status_code >= 500] == []
+    with app.app_context():
+        outcome = rebuild.check(limit=5)
+        db.session.rollback()
+    assert outcome.count == 0, "\n".join(map(str, outcome.differences))
+
+
+class _Conflict(Exception):
+    """What psycopg raises on a deadlock: an error carrying SQLSTATE 40P01."""
+
+    sqlstate = "40P01"
+
+
+def test_a_conflict_is_retried_and_a_lasting_one_is_a_503_not_a_500(tmp_path):
+    from sqlalchemy.exc import OperationalError
+
+    from lms import create_app
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "LMS_DEFAULT_LOCALE": "en",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/retry.sqlite3"})
+    calls = {"flaky": 0, "stuck": 0}
+
+    @app.get("/flaky")
+    def flaky():
+        calls["flaky"] += 1
+        if calls["flaky"] < 3:
+            raise OperationalError("UPDATE ...", {}, _Conflict())
+        return "done"
+
+    @app.get("/stuck")
+    def stuck():
+        calls["stuck"] += 1
+        raise OperationalError("UPDATE ...", {}, _Conflict())
+
+    client = app.test_client()
+    response = client.get("/flaky")
+    assert response.status_code == 200 and response.data == b"done" and calls["flaky"] == 3
+    response = client.get("/stuck")
+    assert response.status_code == 503 and calls["stuck"] == 4
+    assert b"Traceback" not in response.data and b"try again" in response.data.lower()
