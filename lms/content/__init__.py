@@ -1,0 +1,11 @@
+"""Course content: the course file format, its validation and import."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register `flask courses check|import`."""
+    from lms.content.cli import courses_cli
+
+    app.cli.add_command(courses_cli)

@@ -19,7 +19,7 @@ from markupsafe import Markup
 from lms.auth.models import User
 from lms.content.models import Module
 from lms.extensions import db
-from lms.learn import services
+from lms.learn import rules, services
 from lms.learn.models import ModuleCompletion
 from lms.learn.views import bp
 
@@ -50,7 +50,7 @@ def certificate(slug: str):
     allowed, since = services.access(current_user, module) if module is not None else (False, None)
     completion = db.session.scalar(sa.select(ModuleCompletion).where(
         ModuleCompletion.user_id == current_user.id, ModuleCompletion.module_id == module.id)) if allowed else None
-    if completion is None or not services.counts(completion.completed_at, since):  # none in this cycle
+    if completion is None or not rules.counts(completion.completed_at, since):  # none in this cycle
         abort(404)
     code = certificate_code(completion)
     return render_template("learn/certificate.html", person=current_user, module=module, completion=completion,

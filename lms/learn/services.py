@@ -21,6 +21,7 @@ from lms.content.models import Lesson, Module, Question, QuestionVersion
 from lms.extensions import db
 from lms import events
 from lms.core.locks import lock_users
+from lms.learn import rules
 from lms.learn.grading import grade
 from lms.learn.models import (Assignment, AttemptGrant, AttemptItem, Attendance, LearnerProgress, LessonCompletion,
                               ModuleCompletion, QuizAttempt, TrainingSession)
@@ -63,11 +64,6 @@ _ATTEMPTS = (
 _COMPLETIONS = sa.select(ModuleCompletion.completed_at).where(
     ModuleCompletion.user_id == _UID, ModuleCompletion.module_id == _MID)
 _GRANTS = sa.select(AttemptGrant.granted_at).where(AttemptGrant.user_id == _UID, AttemptGrant.module_id == _MID)
-
-
-def counts(when: datetime | None, since: date | None) -> bool:
-    """Does an activity at `when` count, given assignments that count only from `since`?"""
-    return when is not None and (since is None or when.date() >= since)
 
 
 def _who(user: User) -> dict[str, Any]:
@@ -163,25 +159,29 @@ class ModuleProgress:
 
     @property
     def attempts_left(self) -> int | None:
-        if not self.module.max_attempts:
-            return None
-        return max(0, self.module.max_attempts + self.extra_attempts - self.attempts_used)
-
-    @property
-    def status(self) -> str:
-        if self.completed_at:
-            return "completed"
-        if self.out_of_attempts:  # only a trainer can help now
-            return "failed"
-        if self.due_date and self.due_date < today():
-            return "overdue"
-        if self.lessons_read or self.attempts_used:
-            return "in_progress"
-        return "not_started"
+        """Quiz attempts left (None: no limit)."""
+        return rules.attempts_left(self.module.max_attempts, self.extra_attempts, self.attempts_used)
 
     @property
     def out_of_attempts(self) -> bool:
-        return not self.passed and self.attempts_left == 0
+        """Not passed and no attempt left: only a trainer can help now."""
+        return rules.out_of_attempts(self.passed, self.module.max_attempts, self.extra_attempts, self.attempts_used)
+
+    @property
+    def status(self) -> str:
+        """The status to show (lms.learn.rules)."""
+        stored = rules.stored_status(bool(self.completed_at), self.out_of_attempts,
+                                     bool(self.lessons_read or self.attempts_used))
+        return rules.shown_status(stored, self.due_date)
+
+    @property
+    def quiz_status(self) -> str:
+        """The quiz's own standing: passed, failed (no attempt left), tried, or not yet."""
+        if self.passed:
+            return "completed"
+        if self.out_of_attempts:
+            return "failed"
+        return "in_progress" if self.attempts_used else "not_started"
 
 
 def module_progress(user: User, module: Module) -> ModuleProgress:
@@ -192,18 +192,18 @@ def module_progress(user: User, module: Module) -> ModuleProgress:
     p = ModuleProgress(row, row.due, row.since) if row is not None else ModuleProgress(module, None)
     for slug, title, read_at in db.session.execute(_LESSONS_READ, params):
         p.lessons_total += 1
-        if counts(read_at, p.since):
+        if rules.counts(read_at, p.since):
             p.lessons_read += 1
         elif p.next_lesson is None:
             p.next_lesson = LessonRef(slug, title)
     for score, passed, submitted_at in db.session.execute(_ATTEMPTS, params):
-        if counts(submitted_at, p.since):
+        if rules.counts(submitted_at, p.since):
             p.attempts_used += 1
             p.best_score = score if p.best_score is None else max(p.best_score, score)
             p.passed = p.passed or bool(passed)
-    p.extra_attempts = sum(1 for at in db.session.scalars(_GRANTS, params) if counts(at, p.since))
+    p.extra_attempts = sum(1 for at in db.session.scalars(_GRANTS, params) if rules.counts(at, p.since))
     completed_at = db.session.scalar(_COMPLETIONS, params)
-    if counts(completed_at, p.since):
+    if rules.counts(completed_at, p.since):
         p.completed_at = completed_at
     return p
 
@@ -236,7 +236,7 @@ def lessons_read(user: User, module: Module, since: date | None = None) -> set[i
     rows = db.session.execute(
         sa.select(LessonCompletion.lesson_id, LessonCompletion.completed_at).join(Lesson).where(
             LessonCompletion.user_id == user.id, Lesson.module_id == module.id))
-    return {lesson_id for lesson_id, at in rows if counts(at, since)}
+    return {lesson_id for lesson_id, at in rows if rules.counts(at, since)}
 
 
 # --- lessons and completion ---------------------------------------------------------------------
@@ -251,11 +251,11 @@ def mark_lesson_read(user: User, lesson: Lesson, since: date | None = None) -> b
     A reading from before `since` (an earlier election's training) is renewed.
     """
     existing = db.session.scalar(_READ_AT, {"uid": user.id, "lid": lesson.id})
-    if existing is not None and counts(existing.completed_at, since):
+    if existing is not None and rules.counts(existing.completed_at, since):
         return False
     lock_users([user.id])  # one learner's writes run one at a time (two tabs, a retried request)
     existing = db.session.scalar(_READ_AT, {"uid": user.id, "lid": lesson.id})
-    if existing is not None and counts(existing.completed_at, since):
+    if existing is not None and rules.counts(existing.completed_at, since):
         return False
     if existing is None:
         insert_ignore(LessonCompletion, user_id=user.id, lesson_id=lesson.id, completed_at=utcnow())
@@ -279,7 +279,7 @@ def update_completion(user: User, module: Module, since: date | None = None) -> 
     module requires it, an in-person session attended; all since `since`."""
     passed = db.session.execute(sa.select(QuizAttempt.score, QuizAttempt.submitted_at).where(
         QuizAttempt.user_id == user.id, QuizAttempt.module_id == module.id, QuizAttempt.passed.is_(True)))
-    scores = [score for score, at in passed if counts(at, since)]
+    scores = [score for score, at in passed if rules.counts(at, since)]
     if not scores:
         return
     best = max(scores)
@@ -291,7 +291,7 @@ def update_completion(user: User, module: Module, since: date | None = None) -> 
         ModuleCompletion.user_id == user.id, ModuleCompletion.module_id == module.id))
     if completion is None:
         insert_ignore(ModuleCompletion, user_id=user.id, module_id=module.id, completed_at=utcnow(), best_score=best)
-    elif not counts(completion.completed_at, since):  # a new cycle: this completion replaces the old one
+    elif not rules.counts(completion.completed_at, since):  # a new cycle: this completion replaces the old one
         completion.completed_at, completion.best_score = utcnow(), best
     elif best > completion.best_score:
         completion.best_score = best

@@ -10,7 +10,7 @@ from lms.auth.models import Role
 from lms.content.models import Lesson, Module
 from lms.core.templating import current_lang
 from lms.extensions import db
-from lms.learn import services
+from lms.learn import rules, services
 from lms.learn.grading import correct_options, grade, order_from_positions
 from lms.learn.models import QuizAttempt
 
@@ -62,7 +62,7 @@ def lesson(slug: str, lesson_slug: str):
     if index is None:
         abort(404)
     current = lessons[index]
-    if not services.counts(current.completed_at, page.since):  # opening a lesson marks it read
+    if not rules.counts(current.completed_at, page.since):  # opening a lesson marks it read
         services.mark_lesson_read(current_user, db.session.get(Lesson, current.id), page.since)
         db.session.commit()
     # courses check requires English and Russian, so one of these is always there

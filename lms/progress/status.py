@@ -1,8 +1,8 @@
 """Keep `learner_progress` and the report summaries true: recompute given learners from the records.
 
-The rules are the learner dashboard's (lms.learn.services): only live assignments count, work
-before an assignment's `counts_from` day does not, a module is complete when its lessons are
-read, its quiz passed and (where required) a session attended. lms.progress calls `refresh` from
+The rules are lms.learn.rules: only live assignments count, work before an assignment's
+`counts_from` day does not, the earliest due date applies; a module is complete when its lessons
+are read, its quiz passed and (where required) a session attended (lms.learn.services). lms.progress calls `refresh` from
 its event subscribers, in the same transaction as the write. Each learner's rows are recomputed
 under a lock on the learner (lms.core.locks), compared with the stored rows, and only the
 difference is written: upserts and deletes, never delete-all-and-insert.
@@ -23,17 +23,14 @@ from lms.content.models import Lesson, Module
 from lms.extensions import db
 from lms.learn.models import (Assignment, AttemptGrant, AttemptItem, LearnerProgress, LessonCompletion, ModuleCompletion,
                               QuizAttempt)
-from lms.orgs.models import Unit
 from lms.core.locks import lock_users
+from lms.learn import rules
+from lms.orgs.models import Unit
 from lms.progress import summary
 from lms.progress.summary import Deltas
 
 CHUNK = 500
 TRAINED = (Role.LEARNER, Role.TRAINER)  # trainers take modules too (cascade training)
-
-
-def _counts(when: datetime | None, since: date | None) -> bool:
-    return when is not None and (since is None or when.date() >= since)
 
 
 KEY = ("user_id", "module_id")
@@ -167,8 +164,8 @@ def _compute(learners: set[int], reach: dict[int, list[int]], unit_of: dict[int,
     if not learners:
         return []
 
-    # (user, module) -> [earliest due date, latest counts_from]
-    assigned: dict[tuple[int, int], list] = {}
+    # (user, module) -> (earliest due date, latest counts_from)
+    assigned: dict[tuple[int, int], tuple] = {}
     rows = session.execute(
         sa.select(Assignment.user_id, Assignment.unit_id, Assignment.module_id, Assignment.due_date,
                   Assignment.counts_from)
@@ -179,11 +176,7 @@ def _compute(learners: set[int], reach: dict[int, list[int]], unit_of: dict[int,
         for uid in ([user_id] if user_id is not None else reach.get(unit_id, [])):
             if uid not in learners:
                 continue
-            entry = assigned.setdefault((uid, module_id), [due, since])
-            if due is not None and (entry[0] is None or due < entry[0]):
-                entry[0] = due
-            if since is not None and (entry[1] is None or since > entry[1]):
-                entry[1] = since
+            assigned[(uid, module_id)] = rules.merge_due(assigned.get((uid, module_id)), due, since)
     if not assigned:
         return []
     module_ids = {m for _, m in assigned}
@@ -223,23 +216,18 @@ def _compute(learners: set[int], reach: dict[int, list[int]], unit_of: dict[int,
     out = []
     for (uid, module_id), (due, since) in assigned.items():
         module = modules[module_id]
-        read = {lid for lid, at in reads.get((uid, module_id), {}).items() if _counts(at, since)}
+        read = {lid for lid, at in reads.get((uid, module_id), {}).items() if rules.counts(at, since)}
         read_times = [reads[(uid, module_id)][lid] for lid in read]
-        tries = [a for a in attempts.get((uid, module_id), []) if _counts(a[2], since)]
+        tries = [a for a in attempts.get((uid, module_id), []) if rules.counts(a[2], since)]
         passed = any(p for _, p, _ in tries)
         completed_at = done.get((uid, module_id))
-        if not _counts(completed_at, since):
+        if not rules.counts(completed_at, since):
             completed_at = None
         activity = read_times + [at for _, _, at in tries]
-        extra = sum(1 for at in grants.get((uid, module_id), []) if _counts(at, since))
-        if completed_at:
-            status = "completed"
-        elif not passed and module.max_attempts and len(tries) >= module.max_attempts + extra:
-            status = "failed"
-        elif activity:
-            status = "in_progress"
-        else:
-            status = "not_started"
+        extra = sum(1 for at in grants.get((uid, module_id), []) if rules.counts(at, since))
+        status = rules.stored_status(bool(completed_at),
+                                     rules.out_of_attempts(passed, module.max_attempts, extra, len(tries)),
+                                     bool(activity))
         out.append({
             "user_id": uid, "module_id": module_id, "unit_id": unit_of[uid], "due_date": due, "since": since,
             "lessons_read": len(read_times), "lessons_total": len(lessons[module_id]),

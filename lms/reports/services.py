@@ -162,7 +162,7 @@ def completion(viewer: User, unit: Unit | None, module_id: int | None = None,
     due_cond += [ReportDue.role == role] if role else []
     for unit_id, pending in db.session.execute(
             sa.select(ReportDue.unit_id, sa.func.sum(ReportDue.pending))
-            .where(ReportDue.unit_id.in_(targets), ReportDue.due_date < today(), *due_cond)
+            .where(ReportDue.unit_id.in_(targets), ReportDue.due_date < today(), *due_cond)  # lms.learn.rules.is_overdue
             .group_by(ReportDue.unit_id)):
         for r in into(unit_id):
             r.overdue += pending or 0

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,6 +18,7 @@ from lms.auth.models import Role, User
 from lms.content.models import Module
 from lms.extensions import db
 from lms import events
+from lms.learn import rules
 from lms.learn.models import Assignment
 from lms.orgs.models import Unit, in_subtree
 from lms.timeutil import utcnow
@@ -68,7 +69,8 @@ class DueRule:
     def values(self) -> dict[str, Any]:
         if self.kind == "election" and self.election is not None:
             days = self.days_before or 0
-            return {"due_date": self.election.polling_date - timedelta(days=days), "election_id": self.election.id,
+            return {"due_date": rules.due_from_election(self.election.polling_date, days),
+                    "election_id": self.election.id,
                     "days_before": days,
                     "counts_from": None if self.earlier_counts else self.election.training_opens}
         return {"due_date": self.due_date if self.kind == "date" else None, "election_id": None,
@@ -333,7 +335,7 @@ def follow_election(actor: User, election: Election) -> int:
     changed = []
     for a in linked:
         old = snapshot(a)
-        a.due_date = election.polling_date - timedelta(days=a.days_before)
+        a.due_date = rules.due_from_election(election.polling_date, a.days_before)
         if a.counts_from is not None:  # "earlier training counts" was not ticked
             a.counts_from = election.training_opens
         new = snapshot(a)

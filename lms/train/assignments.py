@@ -1,6 +1,6 @@
 """Trainer workspace: assignments (views on the train blueprint).
 
-Elections and in-person sessions are in lms.train.calendar_views, imported at the end.
+Elections and in-person sessions are in lms.train.calendar_views.
 """
 from __future__ import annotations
 
@@ -153,5 +153,3 @@ def assignment_withdraw(assignment_id: int):
         flash(_("The assignment has been withdrawn. Its history is kept."), "success")
     return redirect(url_for("train.assignment", assignment_id=a.id), 303)
 
-
-from lms.train import calendar_views  # noqa: E402,F401  (elections and sessions, on the same blueprint)

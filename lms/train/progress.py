@@ -9,12 +9,13 @@ import sqlalchemy as sa
 from lms.auth.models import Role, User, name_or_username_contains
 from lms.content.models import Module
 from lms.extensions import db
+from lms.learn import rules
 from lms.learn.models import LearnerProgress
 from lms.orgs.models import Unit, in_subtree
 from lms.timeutil import today
 from lms.train.scope import unit_condition
 
-STATUSES = ("overdue", "not_started", "in_progress", "failed", "failed_twice", "completed")
+STATUSES = tuple(rules.FILTER_LABELS)  # the matrix filters
 PAGE_SIZE = 50
 
 
@@ -49,7 +50,7 @@ def _active_learners(user: User) -> sa.Select:
 def status_condition(status: str) -> sa.ColumnElement[bool]:
     lp = LearnerProgress
     if status == "overdue":
-        return sa.and_(lp.status != "completed", lp.due_date < today())
+        return rules.overdue_condition(lp.status, lp.due_date)
     if status == "failed_twice":
         return sa.and_(lp.failed_attempts >= 2, lp.passed.is_(False))
     return lp.status == status

@@ -11,6 +11,7 @@ from lms.content.models import Module
 from lms.core.export import download
 from lms.core.templating import current_lang, format_date_cached
 from lms.extensions import db
+from lms.learn import rules
 from lms.learn.models import LearnerProgress, QuizAttempt
 from lms.learn.views import attempt_details
 from lms.orgs.models import Unit
@@ -41,7 +42,7 @@ def cell_view(cell: LearnerProgress | None, today, labels: dict[str, str]) -> tu
     """(status key, label, detail line) for one matrix cell, formatted once in Python."""
     if cell is None:
         return None
-    key = "overdue" if cell.status != "completed" and cell.due_date and cell.due_date < today else cell.status
+    key = rules.shown_status(cell.status, cell.due_date, today)
     parts = []
     if cell.best_score is not None:
         parts.append(f"{round(cell.best_score)}%")
@@ -55,8 +56,7 @@ def cell_view(cell: LearnerProgress | None, today, labels: dict[str, str]) -> tu
 
 
 def status_labels() -> dict[str, str]:
-    return {"completed": _("Completed"), "in_progress": _("In progress"), "not_started": _("Not started"),
-            "overdue": _("Overdue"), "failed": _("Not passed"), "due": _("due")}
+    return {**{k: str(v) for k, v in rules.LABELS.items()}, "due": _("due")}
 
 
 @bp.get("/progress")
@@ -117,7 +117,7 @@ def learner(learner_id: int):
         sa.select(QuizAttempt, Module).join(Module, Module.id == QuizAttempt.module_id)
         .where(QuizAttempt.user_id == person.id).order_by(QuizAttempt.started_at.desc())).all()
     return render_template("train/learner.html", person=person, rows=rows, attempts=attempts, today=svc.today(),
-                           action_form=ActionForm())
+                           action_form=ActionForm(), status_labels=status_labels())
 
 
 @bp.get("/learners/<int:learner_id>/attempts/<int:attempt_id>")

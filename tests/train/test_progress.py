@@ -186,3 +186,24 @@ def test_overdue_list_pages_and_counts_every_row(app, browser, make, course, mon
     assert seen == names
     past = browser.get(f"/train/overdue?page={len(names) + 1}").get_data(as_text=True)
     assert "past the end" in past
+
+
+def test_one_rule_for_a_failed_learner_past_the_due_date(app, browser, make, course):
+    """Out of attempts and past due: "Not passed" on the learner's dashboard, in the matrix and on
+    the learner's record alike (lms.learn.rules), and still on the overdue list."""
+    tree, ids = setup_oblasts(app, make, course)
+    learner = Browser(app.test_client())
+    learner.login("ann")
+    for _ in range(2):  # the fixture module allows two attempts
+        aid = start_quiz(learner)
+        submit(learner, aid, answers(app, aid, right=False))
+    dashboard = learner.get("/learn/").get_data(as_text=True)
+    assert "tag-failed" in dashboard and "tag-overdue" not in dashboard
+
+    browser.login("trainer")
+    matrix = browser.get("/train/progress?q=akhmet").get_data(as_text=True)
+    assert "tag-failed" in matrix and "tag-overdue" not in matrix
+    record = browser.get(f"/train/learners/{ids['ann']}").get_data(as_text=True)
+    assert "tag-failed" in record
+    assert "Ann Akhmetova" in browser.get("/train/overdue").get_data(as_text=True)
+    assert "Ann Akhmetova" in browser.get("/train/progress?status=failed").get_data(as_text=True)
