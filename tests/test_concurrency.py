@@ -184,3 +184,34 @@ def test_a_conflict_is_retried_and_a_lasting_one_is_a_503_not_a_500(tmp_path):
     response = client.get("/stuck")
     assert response.status_code == 503 and calls["stuck"] == 4
     assert b"Traceback" not in response.data and b"try again" in response.data.lower()
+
+
+def test_a_bulk_assignment_works_in_chunks_and_says_how_it_went(app, make, course, database, monkeypatch):
+    """An oblast larger than one chunk: the learners' progress is written chunk by chunk, each in its
+    own transaction, while learners keep working; the trainer is told how many were updated."""
+    from lms.progress import status
+
+    monkeypatch.setattr(status, "CHUNK", 4)
+    units = make.tree()
+    second = _second_module(app, course)
+    names = [f"p{n}" for n in range(17)]
+    for n, name in enumerate(names):
+        make.user(name, unit=units[("KZ-A-1-1", "KZ-A-1-2")[n % 2]])
+    make.user("trainer", role=Role.TRAINER, unit=units["KZ-A"])
+    make.assign(course, unit=units["KZ-A"])
+    trainer = _signed_in(app, "trainer")
+    token = csrf_from(trainer.get("/train/assignments/new").get_data(as_text=True))
+    tabs = [_signed_in(app, name) for name in names[:6]]
+
+    def assign():
+        return trainer.client.post("/train/assignments/new", follow_redirects=True, data={
+            "csrf_token": token, "modules": [str(second)], "units": [str(units["KZ-A"])], "due": "none"})
+
+    jobs = [assign] + [lambda i=i: tabs[i].get(f"/learn/modules/{SLUG}/lessons/first") for i in range(len(tabs))]
+    responses = _run_together(jobs) if database.startswith("postgresql") else [job() for job in jobs]
+    assert [r.status_code for r in responses] == [200] * len(jobs)
+    assert "Progress updated for 18 learners." in responses[0].get_data(as_text=True)  # 17 and the trainer
+    with app.app_context():
+        outcome = rebuild.check(limit=5)
+        db.session.rollback()
+    assert outcome.count == 0, "\n".join(map(str, outcome.differences))

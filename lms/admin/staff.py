@@ -15,7 +15,7 @@ from lms.core.templating import current_lang
 from lms.extensions import db
 from lms.orgs.models import Unit
 from lms.train import accounts_service as svc
-from lms.train.accounts import _show_password_next, active_button, password_page
+from lms.train.accounts import show_password_next, active_button, password_page
 from lms.train.accounts_forms import ActionForm
 from lms.train.scope import admin_required
 
@@ -91,7 +91,7 @@ def staff_new():
             db.session.rollback()
             form.username.errors.append(_("This username is already taken."))
         else:
-            return _show_password_next(issued, url_for("admin.staff_password", user_id=issued.user.id))
+            return show_password_next(issued, url_for("admin.staff_password", user_id=issued.user.id))
     return render_template("admin/staff_form.html", form=form, person=None)
 
 
@@ -125,7 +125,7 @@ def staff_reset(user_id: int):
         abort(400)
     issued = svc.reset_password(current_user, person)
     db.session.commit()
-    return _show_password_next(issued, url_for("admin.staff_password", user_id=person.id))
+    return show_password_next(issued, url_for("admin.staff_password", user_id=person.id))
 
 
 @bp.get("/staff/<int:user_id>/temporary-password")

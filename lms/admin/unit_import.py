@@ -19,7 +19,7 @@ from lms.config import LANGUAGES
 from lms.extensions import db
 from lms.orgs.models import Unit, UnitKind
 from lms.train import audit
-from lms.train.user_import import (_CHUNK, Problem, RawRow, normalised_chunks, read_normalised, read_table,
+from lms.train.user_import import (IN_CHUNK, Problem, RawRow, normalised_chunks, read_normalised, read_table,
                                    units_by_code)
 
 COLUMNS = ("code", "parent_code") + tuple(NAME_COLUMNS[lang] for lang in LANGUAGES)
@@ -64,8 +64,8 @@ def _parent_codes(units: list[Unit], known: dict[str, Unit]) -> dict[int, str]:
     """unit id -> code of the parents of `units` (those not in `known` are read, a few queries)."""
     codes = {u.id: u.code for u in known.values()}
     missing = sorted({u.parent_id for u in units if u.parent_id and u.parent_id not in codes})
-    for start in range(0, len(missing), _CHUNK):
-        part = missing[start:start + _CHUNK]
+    for start in range(0, len(missing), IN_CHUNK):
+        part = missing[start:start + IN_CHUNK]
         codes.update(db.session.execute(sa.select(Unit.id, Unit.code).where(Unit.id.in_(part))).all())
     return codes
 

@@ -6,17 +6,23 @@ records, and `--check` compares without writing (lms.progress.rebuild).
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 
 import sqlalchemy as sa
 from flask import Flask
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from lms import events
 from lms.auth.models import User
+from lms.core.retry import retryable
 from lms.extensions import db
 from lms.orgs.models import Unit
 from lms.progress import status, summary
+
+
+CHUNK_ATTEMPTS = 4
 
 
 def reached(unit_ids: Iterable[int], user_ids: Iterable[int]) -> list[int]:
@@ -31,16 +37,31 @@ def reached(unit_ids: Iterable[int], user_ids: Iterable[int]) -> list[int]:
     return sorted(found)
 
 
-def refresh_in_chunks(user_ids: list[int]) -> None:
-    """Refresh many learners, committing after each chunk so that no transaction holds hundreds of
-    learners' locks (and the summary rows) for long. Used for a trainer's bulk change, whose
-    own records were written before this is called; a single chunk stays in the caller's transaction."""
+def refresh_in_chunks(user_ids: list[int]) -> int:
+    """Refresh many learners for a trainer's bulk change; returns how many.
+
+    Up to one chunk stays in the caller's transaction. Beyond that the caller's records are
+    committed first, then each chunk of learners is refreshed and committed on its own, so that
+    no transaction holds hundreds of learners' locks (and the shared summary rows) for long. A
+    chunk that meets a conflict with a learner's own request is retried on its own. Refreshing is
+    idempotent: a trainer who repeats the operation after a failure completes the rest."""
     if len(user_ids) <= status.CHUNK:
         status.refresh(user_ids)
-        return
+        return len(user_ids)
+    db.session.commit()
     for start in range(0, len(user_ids), status.CHUNK):
-        status.refresh(user_ids[start:start + status.CHUNK])
-        db.session.commit()
+        chunk = user_ids[start:start + status.CHUNK]
+        for attempt in range(1, CHUNK_ATTEMPTS + 1):
+            try:
+                status.refresh(chunk)
+                db.session.commit()
+                break
+            except (OperationalError, IntegrityError) as error:
+                db.session.rollback()
+                if not retryable(error) or attempt == CHUNK_ATTEMPTS:
+                    raise
+                time.sleep(0.02 * attempt)
+    return len(user_ids)
 
 
 def _on_learners(sender, user_ids: Iterable[int], **_) -> None:
@@ -64,8 +85,8 @@ def _on_attendance(sender, user_ids: Iterable[int], **_) -> None:
     status.refresh(user_ids)
 
 
-def _on_assignments(sender, unit_ids: Iterable[int] = (), user_ids: Iterable[int] = (), **_) -> None:
-    refresh_in_chunks(reached(unit_ids, user_ids))
+def _on_assignments(sender, unit_ids: Iterable[int] = (), user_ids: Iterable[int] = (), **_) -> int:
+    return refresh_in_chunks(reached(unit_ids, user_ids))
 
 
 def _on_modules(sender, module_ids: Iterable[int], **_) -> None:

@@ -44,7 +44,7 @@ def _set_unit_choices(form, current: Unit | None = None) -> None:
     form.unit.choices = unit_choices(units, current_lang(), _("Choose the precinct commission"))
 
 
-def _show_password_next(issued: svc.Issued, url: str | None = None):
+def show_password_next(issued: svc.Issued, url: str | None = None):
     """Keep the password for one showing on the next page (`url`, by default the learner's)."""
     session[_SHOWN] = [issued.user.id, issued.password]
     return redirect(url or url_for("train.learner_password", learner_id=issued.user.id), 303)
@@ -87,7 +87,7 @@ def learner_new():
             db.session.rollback()
             form.username.errors.append(_("This username is already taken."))
         else:
-            return _show_password_next(issued)
+            return show_password_next(issued)
     return render_template("train/learners/form.html", form=form, person=None)
 
 
@@ -123,7 +123,7 @@ def learner_reset(learner_id: int):
         abort(400)
     issued = svc.reset_password(current_user, person)
     db.session.commit()
-    return _show_password_next(issued)
+    return show_password_next(issued)
 
 
 def password_page(person: User, *, back: tuple[str, str], reset_url: str, record: tuple[str, str],

@@ -139,12 +139,16 @@ def reach_count(assignment: Assignment) -> int:
         User.role == Role.LEARNER, User.active, below_any([assignment.unit_id])))
 
 
-def _refresh(assignments: Iterable[Assignment]) -> None:
-    """Announce the changed assignments: the derived progress of every learner they reach follows."""
+def _refresh(assignments: Iterable[Assignment], also: Iterable[tuple[int | None, int | None]] = ()) -> int:
+    """Announce the changed assignments (and `also` these (unit, user) targets): the derived
+    progress of every learner they reach follows. Returns how many learners were updated."""
     units, users = set(), set()
-    for a in assignments:
-        (units if a.unit_id is not None else users).add(a.unit_id if a.unit_id is not None else a.user_id)
-    events.assignments_changed.send(unit_ids=sorted(units), user_ids=sorted(users))
+    for unit_id, user_id in [(a.unit_id, a.user_id) for a in assignments] + list(also):
+        (units if unit_id is not None else users).add(unit_id if unit_id is not None else user_id)
+    if not units and not users:
+        return 0
+    results = events.assignments_changed.send(unit_ids=sorted(units), user_ids=sorted(users))
+    return sum(n for _, n in results if isinstance(n, int))
 
 
 def _audit_unit(assignment: Assignment, learner: User | None = None) -> int | None:
@@ -236,6 +240,7 @@ def history(assignment: Assignment) -> list[HistoryEntry]:
 class Created:
     assignments: list[Assignment] = field(default_factory=list)
     skipped: int = 0  # (module, target) pairs that already had a live assignment with the same rule
+    learners: int = 0  # learners whose progress was updated
 
 
 def _scoped_units(actor: User, unit_ids: Iterable[int]) -> list[Unit]:
@@ -279,12 +284,14 @@ def create(actor: User, module_ids: Iterable[int], unit_ids: Iterable[int], lear
             Assignment.withdrawn_at.is_(None), Assignment.module_id.in_([m.id for m in modules]), *same_rule,
             sa.or_(Assignment.unit_id.in_([u.id for u in units]), Assignment.user_id.in_([u.id for u in learners]))))}
     out = Created()
+    skipped: list[tuple[int | None, int | None]] = []
     for module in modules:
         targets = [(u, None) for u in units] + [(None, l) for l in learners]
         for unit, learner in targets:
             key = (module.id, unit.id if unit else None, learner.id if learner else None)
             if key in existing:
                 out.skipped += 1
+                skipped.append(key[1:])
                 continue
             a = Assignment(module_id=module.id, unit_id=key[1], user_id=key[2], assigned_by_id=actor.id, **values)
             db.session.add(a)
@@ -292,7 +299,9 @@ def create(actor: User, module_ids: Iterable[int], unit_ids: Iterable[int], lear
             db.session.flush()
             audit.record(actor, "assignment.create", "assignment", a.id, _audit_unit(a, learner),
                          module_id=module.id, target_unit_id=key[1], target_user_id=key[2], new=snapshot(a))
-    _refresh(out.assignments)
+    # skipped pairs are announced too: a trainer repeating an operation that failed half-way
+    # brings every learner it reaches up to date
+    out.learners = _refresh(out.assignments, skipped)
     return out
 
 

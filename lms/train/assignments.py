@@ -95,6 +95,9 @@ def assignment_new():
             db.session.commit()
             flash(ngettext("%(num)d assignment made.", "%(num)d assignments made.", len(created.assignments)),
                   "success")
+            if created.learners:
+                flash(ngettext("Progress updated for %(num)d learner.", "Progress updated for %(num)d learners.",
+                               created.learners), "info")
             if created.skipped:
                 flash(ngettext("%(num)d was already assigned with the same due date and was left as it was.",
                                "%(num)d were already assigned with the same due date and were left as they were.",

@@ -28,7 +28,7 @@ REQUIRED = ("full_name", "unit_code")
 MAX_ROWS = 20_000
 MAX_NAME = 200
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
-_CHUNK = 900  # values per IN (...) list
+IN_CHUNK = 900  # values per IN (...) list
 
 # Russian, Kazakh, Kyrgyz (and the Uzbek and Tajik Cyrillic letters) to Latin, in lower case.
 _TRANSLIT = {
@@ -275,8 +275,8 @@ def read_normalised(chunks: list[str], columns: tuple[str, ...] = COLUMNS,
 # --- checking rows against the database ----------------------------------------------------------
 
 def _in_chunks(values: list[str]) -> Iterator[list[str]]:
-    for start in range(0, len(values), _CHUNK):
-        yield values[start:start + _CHUNK]
+    for start in range(0, len(values), IN_CHUNK):
+        yield values[start:start + IN_CHUNK]
 
 
 def units_by_code(codes: Iterable[str], condition: sa.ColumnElement[bool]) -> dict[str, Unit]:
