@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 LANGUAGES := en ru kk ky uz tg tk
 
-.PHONY: run test install install-dev migrate courses demo translations extract-messages update-catalogs bench clean
+.PHONY: run test lint install install-dev migrate courses demo translations extract-messages update-catalogs bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,8 +53,13 @@ run: $(VENV)/.installed translations instance/dev-secret-key
 	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) --workers 2 wsgi:app
 
 ## test: install what the tests need and run them all (SQLite, plus PostgreSQL when it is running)
-test: $(VENV)/.installed-dev translations
+test: $(VENV)/.installed-dev translations lint
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+## lint: ruff, and the import-linter contract that keeps the packages layered (settings in pyproject.toml)
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check --quiet .
+	$(BIN)/lint-imports --no-cache --quiet
 
 bench: $(VENV)/.installed-dev translations
 	$(BIN)/python bench/pages.py
