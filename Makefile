@@ -59,7 +59,7 @@ test: $(VENV)/.installed-dev translations lint
 ## lint: ruff, and the import-linter contract that keeps the packages layered (settings in pyproject.toml)
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check --quiet .
-	$(BIN)/lint-imports --no-cache --quiet
+	$(BIN)/lint-imports --no-cache --no-logo
 
 bench: $(VENV)/.installed-dev translations
 	$(BIN)/python bench/pages.py
