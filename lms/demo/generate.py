@@ -171,6 +171,8 @@ def generate_learners(learners: int, seed: int = 1998, oblast_codes: list[str] |
             db.session.add(Assignment(module_id=m.id, unit_id=oblast.id, due_date=today() + timedelta(days=rng.randint(-20, 40))))
             stats["assignments"] += 1
     db.session.flush()
+    # people already in these oblasts (the demo trainer, an earlier run's learners) get them too
+    events.assignments_changed.send(unit_ids=[o.id for o in oblasts], user_ids=[])
 
     batch_first = ids.next[User]
     analysed_at = 0
