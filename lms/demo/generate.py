@@ -113,7 +113,7 @@ def _fake_answer(kind: str, data: dict[str, Any], layout: list[str], right: bool
 def _learner_units(oblasts: list[Unit], learners: int, ids: _Ids) -> Iterator[int]:
     """Create districts and precincts under `oblasts`; yield a precinct id per learner."""
     precincts_needed = max(1, -(-learners // PER_PRECINCT))
-    stamp = utcnow().strftime("%H%M%S")
+    stamp = ids.next[Unit]  # unique per run, however close two runs are
     rows: list[dict[str, Any]] = []
     precinct_ids: list[int] = []
     last_district: dict[int, int] = {}
