@@ -36,6 +36,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             raise MissingSecretKey("Set SECRET_KEY in the environment (see README.md, 'Settings'), "
                                    "or run `make run` once to create instance/dev-secret-key.")
 
+    if app.config.get("LMS_PROXY_HOPS"):  # behind nginx: the client's address, scheme and host
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["LMS_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     configure_extensions(app)
     from lms import admin, auth, content, core, demo, learn, progress, reports, train
 

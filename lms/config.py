@@ -15,6 +15,26 @@ def _bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def engine_options(database_url: str) -> dict[str, object]:
+    """SQLAlchemy engine options. SQLite needs no pool settings; on PostgreSQL each process keeps
+    LMS_DB_POOL_SIZE connections (plus LMS_DB_MAX_OVERFLOW at peaks), checks a connection before
+    use (the server may have dropped it), and stops any statement after LMS_DB_STATEMENT_TIMEOUT ms
+    (0: never; gunicorn.conf.py sets 15000 for the web workers, so that long CLI commands are not cut)."""
+    if database_url.startswith("sqlite"):
+        return {}
+    timeout_ms = int(os.environ.get("LMS_DB_STATEMENT_TIMEOUT", "0"))
+    return {
+        "pool_pre_ping": True,
+        "pool_size": int(os.environ.get("LMS_DB_POOL_SIZE", "5")),
+        "max_overflow": int(os.environ.get("LMS_DB_MAX_OVERFLOW", "5")),
+        "pool_timeout": float(os.environ.get("LMS_DB_POOL_TIMEOUT", "10")),
+        "pool_recycle": 1800,
+        "connect_args": {"connect_timeout": int(os.environ.get("LMS_DB_CONNECT_TIMEOUT", "5")),
+                         "options": f"-c statement_timeout={timeout_ms}",
+                         "application_name": "lms"},
+    }
+
+
 def from_environment(instance_path: str) -> dict[str, object]:
     """Build the Flask config mapping from the process environment."""
     default_db = "sqlite:///" + os.path.join(instance_path, "lms.sqlite3")
@@ -25,15 +45,19 @@ def from_environment(instance_path: str) -> dict[str, object]:
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
     redis_url = os.environ.get("REDIS_URL", "")
     return {
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url),
         "SECRET_KEY": os.environ.get("SECRET_KEY"),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        # SQLite needs no liveness check; a PostgreSQL connection may have been dropped by the server.
-        "SQLALCHEMY_ENGINE_OPTIONS": {} if database_url.startswith("sqlite") else {"pool_pre_ping": True},
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_ENABLED": _bool("LMS_RATELIMIT", True),
         "RATELIMIT_HEADERS_ENABLED": False,
+        # Redis down: count in each process's memory meanwhile, and never fail a request for it
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "LMS_DEFAULT_LOCALE": os.environ.get("LMS_DEFAULT_LOCALE", "ru"),
+        "LMS_LOG_FORMAT": os.environ.get("LMS_LOG_FORMAT", "json"),
+        "LMS_PROXY_HOPS": int(os.environ.get("LMS_PROXY_HOPS", "0")),
         "LMS_COURSES_PATH": os.environ.get("LMS_COURSES_PATH", str(ROOT / "courses")),
         "LMS_DEMO_PASSWORD": os.environ.get("LMS_DEMO_PASSWORD", "election-demo"),
         "LMS_LOGIN_LIMIT": os.environ.get("LMS_LOGIN_LIMIT", "10 per minute"),

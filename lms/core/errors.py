@@ -4,6 +4,8 @@ from __future__ import annotations
 from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from lms.core.retry import Busy
@@ -17,10 +19,13 @@ MESSAGES = {
     413: _l("The file is too large."),
     429: _l("Too many attempts. Wait a minute and try again."),
     500: _l("Something went wrong on our side. Your work has not been lost; try again in a moment."),
+    503: _l("The service is busy or cannot reach its database for a moment. Your work has not been lost; "
+            "try again in a minute."),
 }
 
 
 def init_app(app: Flask) -> None:
+    """Register the error pages."""
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
         db.session.rollback()
@@ -36,7 +41,20 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Busy)
     def busy(exc: Busy):
         db.session.rollback()
-        return _render(503, MESSAGES[500])
+        return _render(503, MESSAGES[503])
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeout)
+    def database_unavailable(exc: DBAPIError | PoolTimeout):
+        # the server is down or restarting, the pool is exhausted, or a statement ran too long
+        app.logger.warning("database unavailable: %s", str(getattr(exc, "orig", None) or exc).strip().splitlines()[0])
+        try:
+            db.session.rollback()
+        except DBAPIError:
+            pass
+        response = _render(503, MESSAGES[503])
+        return response[0], 503, {"Retry-After": "30"}
 
     @app.errorhandler(Exception)
     def server_error(exc: Exception):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, jsonify, redirect, url_for
+from flask import Blueprint, current_app, jsonify, redirect, url_for
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -23,13 +23,35 @@ def index():
 
 @bp.get("/healthz")
 def healthz():
-    """200 with the database status, or 503 when the database does not answer."""
+    """200 with the database and Redis status, or 503 naming what does not answer."""
     try:
         db.session.execute(sa.text("SELECT 1"))
         database = "ok"
     except SQLAlchemyError:
-        db.session.rollback()
+        try:
+            db.session.rollback()
+        except SQLAlchemyError:
+            pass
         database = "unavailable"
-    status = 200 if database == "ok" else 503
-    return jsonify(status="ok" if status == 200 else "degraded", database=database,
-                   dialect=db.engine.dialect.name), status
+    redis = _redis_status()
+    ok = database == "ok" and redis in ("ok", "not configured")
+    return jsonify(status="ok" if ok else "degraded", database=database, redis=redis,
+                   dialect=db.engine.dialect.name), 200 if ok else 503
+
+
+def _redis_status() -> str:
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return "not configured"
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    try:
+        client = Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+        try:
+            client.ping()
+        finally:
+            client.close()
+        return "ok"
+    except (RedisError, OSError):
+        return "unavailable"
