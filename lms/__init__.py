@@ -50,6 +50,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def configure_extensions(app: Flask) -> None:
+    """Attach the database, migrations, CSRF, rate limits, Babel and sign-in to `app`."""
     from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
     from lms.i18n import install_template_gettext, select_locale
 

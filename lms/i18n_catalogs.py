@@ -13,6 +13,7 @@ EN = Path(__file__).resolve().parent.parent / "translations" / "en" / "LC_MESSAG
 
 
 def fill_english(path: Path = EN) -> int:
+    """Make each message of the English catalog at `path` its own translation; returns how many changed."""
     with open(path, "rb") as f:
         catalog = read_po(f, locale="en")
     changed = 0

@@ -8,4 +8,5 @@ def utcnow() -> datetime:
 
 
 def today() -> date:
+    """Today's date in UTC."""
     return utcnow().date()

@@ -73,6 +73,7 @@ def staff():
 @bp.route("/staff/new", methods=["GET", "POST"])
 @admin_required
 def staff_new():
+    """Create a trainer, monitor or admin account, then show its one-time password (GET, POST; admins)."""
     form = NewStaffForm()
     form.role.choices = _role_choices()
     _set_unit_choices(form)
@@ -98,6 +99,7 @@ def staff_new():
 @bp.route("/staff/<int:user_id>/edit", methods=["GET", "POST"])
 @admin_required
 def staff_edit(user_id: int):
+    """Edit a staff account's name, unit, language and whether it is active (GET, POST; admins)."""
     person = _staff_or_404(user_id)
     form = EditStaffForm(data={"full_name": person.full_name, "unit": person.unit_id or 0, "active": person.active,
                                "language": person.locale or current_app.config["LMS_DEFAULT_LOCALE"]})
@@ -120,6 +122,7 @@ def staff_edit(user_id: int):
 @bp.post("/staff/<int:user_id>/reset-password")
 @admin_required
 def staff_reset(user_id: int):
+    """Give a staff account a new one-time password and show it next (POST; admins)."""
     person = _staff_or_404(user_id)
     if not ActionForm().validate_on_submit():
         abort(400)
@@ -131,6 +134,7 @@ def staff_reset(user_id: int):
 @bp.get("/staff/<int:user_id>/temporary-password")
 @admin_required
 def staff_password(user_id: int):
+    """The staff account's one-time password, shown once after it is made (GET; admins)."""
     person = _staff_or_404(user_id)
     staff = (url_for("admin.staff"), _("Staff accounts"))
     return password_page(person, back=staff, reset_url=url_for("admin.staff_reset", user_id=person.id), record=staff,
@@ -146,10 +150,12 @@ def _set_active(user_id: int, active: bool):
 @bp.post("/staff/<int:user_id>/deactivate")
 @admin_required
 def staff_deactivate(user_id: int):
+    """Deactivate a staff account, never the admin's own (POST; admins)."""
     return _set_active(user_id, False)
 
 
 @bp.post("/staff/<int:user_id>/reactivate")
 @admin_required
 def staff_reactivate(user_id: int):
+    """Reactivate a staff account so it can sign in again (POST; admins)."""
     return _set_active(user_id, True)

@@ -42,6 +42,7 @@ class UnitRow:
 
     @property
     def action(self) -> str:
+        """The row's action: "create" for a new unit, else "update" or "unchanged" by whether its names change."""
         if self.existing is None:
             return "create"
         return "unchanged" if self.names == self.existing.names else "update"
@@ -54,9 +55,11 @@ class CheckedUnits:
 
     @property
     def ok(self) -> bool:
+        """True when there are rows to write and no problems."""
         return not self.problems and bool(self.rows)
 
     def count(self, action: str) -> int:
+        """How many rows have `action` ("create", "update" or "unchanged")."""
         return sum(1 for r in self.rows if r.action == action)
 
 
@@ -137,6 +140,7 @@ def check_rows(raw: list[RawRow]) -> CheckedUnits:
 
 
 def read_file(data: bytes, max_rows: int = MAX_ROWS) -> tuple[list[RawRow], list[Problem]]:
+    """Read a CSV or XLSX file of units into raw rows, or the problems that stop it."""
     return read_table(data, COLUMNS, REQUIRED, max_rows, _("The file has no units after the header line."))
 
 
@@ -149,10 +153,12 @@ def check_file(data: bytes, max_rows: int = MAX_ROWS) -> tuple[list[RawRow], Che
 
 
 def confirmation_chunks(raw: list[RawRow]) -> list[str]:
+    """The raw rows as CSV pieces small enough for the confirmation form's fields."""
     return normalised_chunks(raw, columns=COLUMNS)
 
 
 def read_confirmation(chunks: list[str]) -> tuple[list[RawRow], list[Problem]]:
+    """The raw rows back from the confirmation form's pieces, or the problems found in them."""
     return read_normalised(chunks, COLUMNS, MAX_ROWS)
 
 

@@ -76,6 +76,7 @@ def unit_new(unit_id: int | None = None):
 @bp.route("/units/<int:unit_id>/edit", methods=["GET", "POST"])
 @admin_required
 def unit_edit(unit_id: int):
+    """Edit the names of a unit in every language (GET, POST; admins)."""
     unit = _unit_or_404(unit_id)
     form = UnitNamesForm(data={f"name_{lang}": name for lang, name in (unit.names or {}).items()})
     if form.validate_on_submit():
@@ -95,6 +96,7 @@ def unit_edit(unit_id: int):
 @bp.post("/units/<int:unit_id>/delete")
 @admin_required
 def unit_delete(unit_id: int):
+    """Delete a unit that nothing refers to, else say what still does (POST; admins)."""
     unit = _unit_or_404(unit_id)
     if not ActionForm().validate_on_submit():
         abort(400)

@@ -47,6 +47,7 @@ class UnitError(AccountError):
 # --- values ----------------------------------------------------------------------------------------
 
 def clean_code(code: str | None) -> str:
+    """The unit code trimmed and in capitals ("" for None)."""
     return (code or "").strip().upper()
 
 
@@ -173,6 +174,7 @@ class UnitPage:
 
     @property
     def pages(self) -> int:
+        """The number of pages, at least one."""
         return max(1, -(-self.total // PAGE_SIZE))
 
 

@@ -53,6 +53,7 @@ def monitors():
 @bp.route("/monitors/<int:user_id>", methods=["GET", "POST"])
 @admin_required
 def monitor(user_id: int):
+    """Choose the countries whose reports a monitor may read and whether they see names (GET, POST; admins)."""
     person = db.session.get(User, user_id)
     if person is None or person.role != Role.MONITOR:
         abort(404)
@@ -78,6 +79,7 @@ def monitor(user_id: int):
 
 
 def validate_csrf_form() -> bool:
+    """True if the posted form carries a valid CSRF token."""
     from flask_wtf.csrf import ValidationError, validate_csrf
     try:
         validate_csrf(request.form.get("csrf_token"))

@@ -24,6 +24,7 @@ class ChangePasswordForm(FlaskForm):
                             render_kw={"autocomplete": "new-password"})
 
     def validate_new(self, field: PasswordField) -> None:
+        """Refuse a new password that is the same as the current one."""
         if field.data == self.current.data:
             raise ValidationError(_l("Choose a password different from the current one."))
 

@@ -23,6 +23,7 @@ class Role(enum.StrEnum):
 
 
 def new_session_token() -> str:
+    """A new random session token; changing a user's token signs out their sessions."""
     return secrets.token_urlsafe(24)
 
 
@@ -48,13 +49,16 @@ class User(UserMixin, db.Model):
     unit: Mapped[Unit | None] = relationship(lazy="joined")
 
     def get_id(self) -> str:
+        """The session token Flask-Login keeps in the session cookie (not the user id)."""
         return self.session_token
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        """Whether the account may sign in."""
         return self.active
 
     def has_role(self, *roles: Role) -> bool:
+        """True if the user has one of `roles`."""
         return self.role in roles
 
 

@@ -11,6 +11,7 @@ _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud over 
 
 
 def init_app(app: Flask) -> None:
+    """Set up the password hashers from the configured memory cost, and a dummy hash for timing."""
     memory = app.config["LMS_PASSWORD_MEMORY_KIB"]
     hasher = PasswordHasher(memory_cost=memory, time_cost=3 if memory >= 65536 else 2, parallelism=1)
     app.extensions["lms_hasher"] = hasher
@@ -25,6 +26,7 @@ def _hasher() -> PasswordHasher:
 
 
 def hash_password(password: str) -> str:
+    """Hash a password the user chose, with the full-cost hasher."""
     return _hasher().hash(password)
 
 
@@ -42,6 +44,7 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
 
 
 def needs_rehash(stored_hash: str) -> bool:
+    """True if `stored_hash` was made with weaker settings and should be hashed again."""
     return _hasher().check_needs_rehash(stored_hash)
 
 

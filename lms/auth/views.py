@@ -29,6 +29,7 @@ _USER_BY_TOKEN = sa.select(User).where(User.session_token == sa.bindparam("token
 
 @login_manager.user_loader
 def load_user(token: str) -> User | None:
+    """The user whose session token is `token`, for Flask-Login, or None."""
     return db.session.scalar(_USER_BY_TOKEN, {"token": token})
 
 
@@ -45,6 +46,7 @@ def safe_next(target: str | None) -> str | None:
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LMS_LOGIN_LIMIT"], methods=["POST"])
 def login():
+    """The sign-in page; a first sign-in goes on to the password change (GET, POST; anyone, rate-limited)."""
     if current_user.is_authenticated:
         return redirect(url_for("core.index"))
     form = LoginForm()
@@ -68,6 +70,7 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    """Sign out and return to the sign-in page (POST; signed-in users)."""
     logout_user()
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))
@@ -76,6 +79,7 @@ def logout():
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password():
+    """Change one's own password, signing out other sessions (GET, POST; signed-in users)."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
         if not verify_password(current_user.password_hash, form.current.data):
@@ -93,6 +97,7 @@ def change_password():
 
 @bp.post("/language")
 def set_language():
+    """Switch the interface language, saved on the account when signed in (POST; anyone)."""
     lang = request.form.get("lang", "")
     if lang not in LANGUAGES:
         return redirect(url_for("core.index")), 303
@@ -136,6 +141,7 @@ def tokens():
 @bp.post("/account/tokens/<int:token_id>/revoke")
 @roles_required(Role.MONITOR, Role.TRAINER, Role.ADMIN)
 def revoke_token(token_id: int):
+    """Revoke one of one's own API tokens (POST; monitors, trainers and admins)."""
     row = db.session.get(ApiToken, token_id)
     if row is None or row.user_id != current_user.id:
         abort(404)

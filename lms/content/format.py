@@ -108,6 +108,7 @@ class _Yaml:
             loader.dispose()
 
     def line(self, route: list[Any]) -> int:
+        """The line of the field reached by `route` (keys and indexes), or of the deepest part found."""
         node = self.node
         line = node.start_mark.line + 1 if node is not None else 1
         for step in route:
@@ -199,6 +200,7 @@ def _check_question(q: dict[str, Any], idx: int, doc: _Yaml, lesson_ids: set[str
     out: list[Problem] = []
 
     def add(route: list[Any], message: str) -> None:
+        """Record a problem at the line of this question's field reached by `route`."""
         out.append(Problem(doc.rel, doc.line(["questions", idx, *route]), message))
 
     if q.get("topic") and q["topic"] not in lesson_ids:

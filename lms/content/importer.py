@@ -20,6 +20,7 @@ MODULE_FIELDS = ("position", "title", "summary", "objectives", "pass_mark", "que
 
 
 def digest(value: Any) -> str:
+    """A SHA-256 hex digest of `value` as canonical JSON, to tell whether content changed."""
     return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -32,6 +33,7 @@ class ImportReport:
 
     @property
     def changed(self) -> bool:
+        """True if the import created or updated anything."""
         return bool(self.created or self.updated)
 
 

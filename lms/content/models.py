@@ -36,6 +36,7 @@ class Module(db.Model):
     )
 
     def t(self, field: str, lang: str) -> str:
+        """The module's translated `field` in `lang`, with the usual fallbacks."""
         return pick(getattr(self, field), lang)
 
 

@@ -25,14 +25,16 @@ MESSAGES = {
 
 
 def init_app(app: Flask) -> None:
-    """Register the error pages."""
+    """Register the error pages: expired forms, HTTP errors, a busy or unreachable database, unhandled errors."""
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
+        """A 400 page for a form with a missing or expired CSRF token."""
         db.session.rollback()
         return _render(400, _l("This form has expired or was not sent from this site. Reload the page and try again."))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        """The error page for an HTTP error (4xx, 5xx); other HTTP exceptions pass through."""
         if exc.code is None or exc.code < 400:
             return exc
         db.session.rollback()
@@ -40,6 +42,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Busy)
     def busy(exc: Busy):
+        """A 503 page when the database stayed busy through every retry."""
         db.session.rollback()
         return _render(503, MESSAGES[503])
 
@@ -47,7 +50,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(InterfaceError)
     @app.errorhandler(PoolTimeout)
     def database_unavailable(exc: DBAPIError | PoolTimeout):
-        # the server is down or restarting, the pool is exhausted, or a statement ran too long
+        """A 503 page while the database is down or restarting, the pool is exhausted or a statement ran too long."""
         app.logger.warning("database unavailable: %s", str(getattr(exc, "orig", None) or exc).strip().splitlines()[0])
         try:
             db.session.rollback()
@@ -58,6 +61,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def server_error(exc: Exception):
+        """Log an unhandled exception and show the 500 page."""
         app.logger.exception("Unhandled error")
         db.session.rollback()
         return _render(500, MESSAGES[500])

@@ -34,6 +34,7 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[A
     """Stream a UTF-8 CSV (with BOM, so spreadsheet programs pick the encoding)."""
 
     def generate():
+        """Yield the CSV text in pieces of about 500 rows."""
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         buffer.write("\ufeff")
@@ -51,6 +52,7 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[A
 
 
 def xlsx_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "Report") -> Response:
+    """An XLSX download of the table, formula-like text made safe."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
     sheet.append([safe_cell(str(h)) for h in header])

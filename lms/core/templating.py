@@ -33,8 +33,10 @@ def format_date_cached(d, fmt: str = "medium") -> str:
 
 
 def init_app(app: Flask) -> None:
+    """Install the template globals and filters, and the security headers of every response."""
     @app.context_processor
     def globals_():
+        """The current language, the language names and the request path, for every template."""
         return {"lang": current_lang(), "language_names": LANGUAGE_NAMES, "request_path": request.full_path.rstrip("?")}
 
     app.jinja_env.filters["t"] = lambda text: pick(text, current_lang())
@@ -46,6 +48,7 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def security_headers(response):
+        """Add the content-security, framing, sniffing and referrer headers unless already set."""
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")

@@ -43,6 +43,7 @@ class _Ids:
         self.next = {m: (db.session.scalar(sa.select(sa.func.max(m.id))) or 0) + 1 for m in models}
 
     def take(self, model: type) -> int:
+        """Hand out the next primary key of `model`."""
         value = self.next[model]
         self.next[model] = value + 1
         return value
@@ -67,6 +68,7 @@ def _bulk(model: type, rows: list[dict[str, Any]]) -> None:
     sqlite = connection.dialect.name == "sqlite"
 
     def convert(row: dict[str, Any]) -> list[Any]:
+        """The row's values in column order, as the driver stores them (JSON text, SQLite dates)."""
         out = []
         for name in columns:
             value = row[name]
@@ -139,6 +141,7 @@ def _learner_units(oblasts: list[Unit], learners: int, ids: _Ids) -> Iterator[in
 
 
 def generate_learners(learners: int, seed: int = 1998, oblast_codes: list[str] | None = None) -> dict[str, int]:
+    """Generate `learners` synthetic learners with reads, attempts and completions; returns the counts."""
     rng = random.Random(seed)
     units = seed_units()
     oblasts = [u for u in units.values() if u.level == 1 and (not oblast_codes or u.code in oblast_codes)]

@@ -27,6 +27,7 @@ def _unit(code: str, names: dict[str, str], parent: Unit | None) -> Unit:
 
 
 def seed_units() -> dict[str, Unit]:
+    """Create the missing demo units (countries down to precincts); returns all of them by code."""
     units: dict[str, Unit] = {}
     number = 0
     for ccode, cnames, national, oblasts in COUNTRIES:

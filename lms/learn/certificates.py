@@ -27,6 +27,7 @@ _MAX_ID = 2**31 - 1
 
 
 def certificate_code(completion: ModuleCompletion) -> str:
+    """The certificate's verification code: the completion id and a signature of its details."""
     signer = Signer(current_app.secret_key, salt="lms.certificate", digest_method=hashlib.sha256)
     value = f"{completion.id}:{completion.user_id}:{completion.module_id}:{completion.completed_at.isoformat()}"
     return f"{completion.id}-{signer.get_signature(value).decode()[:20]}"

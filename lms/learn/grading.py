@@ -19,6 +19,7 @@ class Outcome:
 
 
 def correct_options(data: dict[str, Any]) -> set[str]:
+    """The ids of the options marked correct."""
     return {o["id"] for o in data.get("options", []) if o.get("correct")}
 
 
@@ -43,6 +44,7 @@ def longest_run(sequence: list[str], correct: list[str]) -> int:
 
 
 def grade(kind: str, data: dict[str, Any], answer: Any, layout: list[str]) -> Outcome:
+    """Grade `answer` to a question of `kind` shown in `layout`: credit, broken checks, wrong fields."""
     if kind == "single":
         return Outcome(1.0 if answer in correct_options(data) else 0.0)
     if kind == "multiple":

@@ -73,6 +73,7 @@ class QuizAttempt(db.Model):
 
     @property
     def is_open(self) -> bool:
+        """True until the attempt is submitted."""
         return self.submitted_at is None
 
 

@@ -130,6 +130,7 @@ def access(user: User, module: Module) -> tuple[bool, date | None]:
 
 
 def can_open(user: User, module: Module) -> bool:
+    """True if `user` may open `module`."""
     return access(user, module)[0]
 
 
@@ -155,6 +156,7 @@ class ModuleProgress:
 
     @property
     def percent(self) -> int:
+        """Percent of the module done: each lesson read and the passed quiz count as one step."""
         return round(100 * (self.lessons_read + (1 if self.passed else 0)) / (self.lessons_total + 1))
 
     @property
@@ -233,6 +235,7 @@ def dashboard(user: User) -> list[ModuleProgress]:
 
 
 def lessons_read(user: User, module: Module, since: date | None = None) -> set[int]:
+    """Ids of the lessons of `module` that `user` has read, counting only reads since `since`."""
     rows = db.session.execute(
         sa.select(LessonCompletion.lesson_id, LessonCompletion.completed_at).join(Lesson).where(
             LessonCompletion.user_id == user.id, Lesson.module_id == module.id))
@@ -267,6 +270,7 @@ def mark_lesson_read(user: User, lesson: Lesson, since: date | None = None) -> b
 
 
 def attended(user: User, module: Module, since: date | None) -> bool:
+    """True if `user` attended a training session on `module` (held on or after `since`)."""
     query = (sa.select(TrainingSession.id).join(Attendance, Attendance.session_id == TrainingSession.id)
              .where(Attendance.user_id == user.id, TrainingSession.module_id == module.id))
     if since is not None:
@@ -305,6 +309,7 @@ def refresh_completion(user: User, module: Module) -> None:
 # --- quiz attempts ----------------------------------------------------------------------------
 
 def open_attempt(user: User, module: Module) -> QuizAttempt | None:
+    """The user's attempt at the module's quiz that is not yet submitted, or None."""
     return db.session.scalar(sa.select(QuizAttempt).where(
         QuizAttempt.user_id == user.id, QuizAttempt.module_id == module.id, QuizAttempt.submitted_at.is_(None)))
 

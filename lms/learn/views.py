@@ -34,12 +34,14 @@ def _own_attempt_or_404(attempt_id: int) -> QuizAttempt:
 @bp.get("/")
 @login_required
 def dashboard():
+    """The learner's dashboard of their modules and progress (GET; signed-in users)."""
     return render_template("learn/dashboard.html", items=services.dashboard(current_user))
 
 
 @bp.get("/modules/<slug>")
 @login_required
 def module(slug: str):
+    """A module page: its lessons read, progress and quiz attempts (GET; users who may open it)."""
     module = _module_or_404(slug)
     progress = services.module_progress(current_user, module)
     read = services.lessons_read(current_user, module, progress.since)
@@ -54,6 +56,7 @@ def module(slug: str):
 @bp.get("/modules/<slug>/lessons/<lesson_slug>")
 @login_required
 def lesson(slug: str, lesson_slug: str):
+    """A lesson page, which marks the lesson read (GET; users who may open the module)."""
     page = services.lesson_page(current_user, slug, lesson_slug, current_lang())
     if page is None or not page.allowed:
         abort(404)
@@ -77,6 +80,7 @@ def lesson(slug: str, lesson_slug: str):
 @bp.post("/modules/<slug>/quiz")
 @login_required
 def start_quiz(slug: str):
+    """Start a quiz attempt, or go back to the open one (POST; users who may open the module)."""
     module = _module_or_404(slug)
     try:
         attempt = services.start_attempt(current_user, module)
@@ -91,6 +95,7 @@ def start_quiz(slug: str):
 @bp.get("/attempts/<int:attempt_id>")
 @login_required
 def attempt(attempt_id: int):
+    """One's own attempt: the quiz while open, else its result (GET; signed-in users)."""
     attempt = _own_attempt_or_404(attempt_id)
     if attempt.is_open:
         return render_template("learn/quiz.html", attempt=attempt, module=attempt.module)
@@ -100,6 +105,7 @@ def attempt(attempt_id: int):
 @bp.post("/attempts/<int:attempt_id>/answers")
 @login_required
 def save_answers(attempt_id: int):
+    """Save the answers to one's own open attempt and go to its review (POST; signed-in users)."""
     attempt = _own_attempt_or_404(attempt_id)
     if not attempt.is_open:
         flash(_("This attempt has already been submitted; here is its result."), "info")
@@ -112,6 +118,7 @@ def save_answers(attempt_id: int):
 @bp.get("/attempts/<int:attempt_id>/review")
 @login_required
 def review(attempt_id: int):
+    """Review one's own open attempt's answers before submitting (GET; signed-in users)."""
     attempt = _own_attempt_or_404(attempt_id)
     if not attempt.is_open:
         return redirect(url_for("learn.attempt", attempt_id=attempt.id))
@@ -123,6 +130,7 @@ def review(attempt_id: int):
 @bp.post("/attempts/<int:attempt_id>/submit")
 @login_required
 def submit(attempt_id: int):
+    """Grade and close one's own open attempt, then show its result (POST; signed-in users)."""
     attempt = _own_attempt_or_404(attempt_id)
     if attempt.is_open and services.submit_attempt(attempt, current_user):
         db.session.commit()

@@ -36,9 +36,11 @@ class Unit(db.Model):
 
     @property
     def kind(self) -> UnitKind:
+        """The unit's kind (country, oblast, district or precinct), from its level."""
         return UnitKind(self.level)
 
     def name(self, lang: str) -> str:
+        """The unit's name in `lang`, with the usual fallbacks, else its code."""
         return pick(self.names, lang) or self.code
 
     def attach(self, parent: Unit | None) -> None:

@@ -39,6 +39,7 @@ class Outcome:
     rows: dict[str, int] = field(default_factory=dict)  # rows expected per table
 
     def add(self, diff: Difference, limit: int) -> None:
+        """Count a difference, keeping it when fewer than `limit` are kept."""
         self.count += 1
         if len(self.differences) < limit:
             self.differences.append(diff)

@@ -36,6 +36,7 @@ def ancestors(unit_ids: Iterable[int | None]) -> dict[int, list[int]]:
 
 
 def week_of(when: datetime) -> date:
+    """The Monday of the week of `when`."""
     day = when.date()
     return day - timedelta(days=day.weekday())
 

@@ -35,6 +35,7 @@ def token_required(view):
 
     @wraps(view)
     def wrapped(*args, **kwargs):
+        """Run the view for a live token's active owner who may read reports; else a JSON 401 or 403."""
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         token = token.strip() if scheme.lower() == "bearer" else ""
         row = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == token_hash(token),
@@ -111,6 +112,7 @@ def _row(r: services.CompletionRow, lang: str) -> dict:
 @bp.get("/reports/completion")
 @token_required
 def completion():
+    """Completion figures by unit with a weekly trend, as JSON (GET; API token of monitors, trainers, admins)."""
     viewer = g.api_user
     unit, module = _unit(viewer), _module()
     date_from, date_to = _period()
@@ -131,6 +133,7 @@ def completion():
 @bp.get("/reports/knowledge")
 @token_required
 def knowledge():
+    """Item analysis, topics and oblast map of a module, as JSON (GET; API token of monitors, trainers, admins)."""
     viewer = g.api_user
     unit, module = _unit(viewer), _module(required=True)
     lang = _lang()

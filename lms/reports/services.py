@@ -83,23 +83,28 @@ class CompletionRow:
 
     @property
     def completion_rate(self) -> float | None:
+        """Completed as a percentage of assigned, or None when nothing is assigned."""
         return round(100 * self.completed / self.assigned, 1) if self.assigned else None
 
     @property
     def average_best(self) -> float | None:
+        """The average best score, or None when nobody has a score."""
         return round(self.best_sum / self.scored, 1) if self.scored else None
 
     @property
     def first_pass_rate(self) -> float | None:
+        """The percentage who passed at their first attempt, or None when nobody has a score."""
         return round(100 * self.first_passed / self.scored, 1) if self.scored else None
 
     @property
     def median_days(self) -> float | None:
+        """The median number of days to complete, or None when nobody has completed."""
         total = sum(self.days.values())
         if not total:
             return None
         ordered = sorted(self.days.items())
         def nth(k: int) -> int:
+            """The days to complete of the `k`-th completion (from 0), fastest first."""
             seen = 0
             for d, n in ordered:
                 seen += n
@@ -118,6 +123,7 @@ class CompletionReport:
 
 
 def children_of(viewer: User, unit: Unit | None) -> list[Unit]:
+    """The sub-units of `unit` by code, or the viewer's root units when `unit` is None."""
     if unit is None:
         return root_units(viewer)
     return list(db.session.scalars(sa.select(Unit).where(Unit.parent_id == unit.id).order_by(Unit.code)))
@@ -134,6 +140,7 @@ def completion(viewer: User, unit: Unit | None, module_id: int | None = None,
     targets = ids + ([unit.id] if unit is not None else [])
 
     def into(unit_id: int) -> list[CompletionRow]:
+        """The rows a figure of `unit_id` adds to: its own row and, for the unit itself, the total."""
         out = [rows[unit_id]] if unit_id in rows else []
         if unit is None or unit_id == unit.id:
             out.append(total)
@@ -255,6 +262,7 @@ class KnowledgeReport:
 
 
 def knowledge(viewer: User, unit: Unit | None, module: Module) -> KnowledgeReport:
+    """Item analysis of `module` in `unit` (or the viewer's roots), with topics and the oblast map."""
     unit_ids = [unit.id] if unit is not None else [u.id for u in root_units(viewer)]
     versions = {v.id: (v, q) for v, q in db.session.execute(
         sa.select(QuestionVersion, Question).join(Question, QuestionVersion.question_id == Question.id)

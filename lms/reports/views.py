@@ -52,6 +52,7 @@ def _modules() -> list[Module]:
 @bp.get("/")
 @report_access
 def index():
+    """Go to the completion report (GET; monitors, trainers and admins)."""
     return redirect(url_for("reports.completion"))
 
 
@@ -77,6 +78,7 @@ def _completion_args():
 @bp.get("/completion")
 @report_access
 def completion():
+    """The completion report of a unit, with charts and names where allowed (GET; monitors, trainers, admins)."""
     unit, module, date_from, date_to, role = _completion_args()
     report = services.completion(current_user, unit, module.id if module else None, date_from, date_to, role)
     lang = current_lang()
@@ -97,6 +99,7 @@ def completion():
 
 
 def completion_table(report: services.CompletionReport, lang: str) -> tuple[list[str], list[list]]:
+    """The completion report as a header and rows for export, the total last."""
     header = [_("Unit"), _("Code"), _("Learners"), _("Assigned"), _("Started"), _("Completed"), _("Completion rate, %"),
               _("Overdue"), _("Average best score, %"), _("First-attempt pass rate, %"), _("Median days to complete")]
     rows = []
@@ -111,6 +114,7 @@ def completion_table(report: services.CompletionReport, lang: str) -> tuple[list
 @bp.get("/completion.<fmt>")
 @report_access
 def completion_export(fmt: str):
+    """The completion report as a CSV or XLSX download (GET; monitors, trainers and admins)."""
     unit, module, date_from, date_to, role = _completion_args()
     report = services.completion(current_user, unit, module.id if module else None, date_from, date_to, role)
     return download(fmt, "completion", *completion_table(report, current_lang()), "Completion")
@@ -127,6 +131,7 @@ def _knowledge_args():
 @bp.get("/knowledge")
 @report_access
 def knowledge():
+    """The knowledge report of a module: item analysis and topics (GET; monitors, trainers and admins)."""
     unit, module = _knowledge_args()
     report = services.knowledge(current_user, unit, module)
     lang = current_lang()
@@ -139,6 +144,7 @@ def knowledge():
 
 
 def knowledge_table(report: services.KnowledgeReport, lang: str) -> tuple[list[str], list[list]]:
+    """The knowledge report's item analysis as a header and rows for export."""
     header = [_("Question"), _("Version"), _("Topic"), _("Answered at first attempt"), _("Right"),
               _("Difficulty (share right)"), _("Discrimination index"), _("Most chosen wrong options")]
     rows = []
@@ -153,6 +159,7 @@ def knowledge_table(report: services.KnowledgeReport, lang: str) -> tuple[list[s
 @bp.get("/knowledge.<fmt>")
 @report_access
 def knowledge_export(fmt: str):
+    """The knowledge report as a CSV or XLSX download (GET; monitors, trainers and admins)."""
     unit, module = _knowledge_args()
     return download(fmt, "knowledge", *knowledge_table(services.knowledge(current_user, unit, module), current_lang()),
                     "Knowledge")

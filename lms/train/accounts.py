@@ -53,6 +53,7 @@ def show_password_next(issued: svc.Issued, url: str | None = None):
 @bp.get("/learners")
 @trainer_required
 def learners():
+    """The trainer's list of learners in their scope, with search, filters and paging (GET; trainers, admins)."""
     args = request.args
     unit_id = args.get("unit", type=int)
     unit = unit_or_404(current_user, unit_id) if unit_id else None
@@ -68,6 +69,7 @@ def learners():
 @bp.route("/learners/new", methods=["GET", "POST"])
 @trainer_required
 def learner_new():
+    """Create a learner account, then show its one-time password (GET, POST; trainers and admins)."""
     _posted_unit_or_404()
     form = NewLearnerForm()
     _set_unit_choices(form)
@@ -94,6 +96,7 @@ def learner_new():
 @bp.route("/learners/<int:learner_id>/edit", methods=["GET", "POST"])
 @trainer_required
 def learner_edit(learner_id: int):
+    """Edit a learner's name, precinct, language and whether active (GET, POST; trainers and admins)."""
     person = learner_or_404(current_user, learner_id)
     _posted_unit_or_404()
     form = EditLearnerForm(data={"full_name": person.full_name, "unit": person.unit_id, "active": person.active,
@@ -118,6 +121,7 @@ def learner_edit(learner_id: int):
 @bp.post("/learners/<int:learner_id>/reset-password")
 @trainer_required
 def learner_reset(learner_id: int):
+    """Give a learner a new one-time password and show it next (POST; trainers and admins)."""
     person = learner_or_404(current_user, learner_id)
     if not ActionForm().validate_on_submit():
         abort(400)
@@ -140,6 +144,7 @@ def password_page(person: User, *, back: tuple[str, str], reset_url: str, record
 @bp.get("/learners/<int:learner_id>/temporary-password")
 @trainer_required
 def learner_password(learner_id: int):
+    """The learner's one-time password, shown once after it is made (GET; trainers and admins)."""
     person = learner_or_404(current_user, learner_id)
     return password_page(person, back=(url_for("train.learners"), _("Accounts of your officials")),
                          reset_url=url_for("train.learner_reset", learner_id=person.id),
@@ -168,6 +173,7 @@ def _set_active(learner_id: int, active: bool):
 @bp.post("/learners/<int:learner_id>/modules/<int:module_id>/extra-attempt")
 @trainer_required
 def learner_extra_attempt(learner_id: int, module_id: int):
+    """Grant a learner out of attempts one more quiz attempt in a module (POST; trainers and admins)."""
     person = learner_or_404(current_user, learner_id)
     if not ActionForm().validate_on_submit():
         abort(400)
@@ -183,18 +189,21 @@ def learner_extra_attempt(learner_id: int, module_id: int):
 @bp.post("/learners/<int:learner_id>/deactivate")
 @trainer_required
 def learner_deactivate(learner_id: int):
+    """Deactivate a learner's account (POST; trainers and admins)."""
     return _set_active(learner_id, False)
 
 
 @bp.post("/learners/<int:learner_id>/reactivate")
 @trainer_required
 def learner_reactivate(learner_id: int):
+    """Reactivate a learner's account so they can sign in again (POST; trainers and admins)."""
     return _set_active(learner_id, True)
 
 
 @bp.route("/learners/import", methods=["GET", "POST"])
 @trainer_required
 def learners_import():
+    """Upload, check and preview a file of learners; the confirmation writes it (GET, POST; trainers, admins)."""
     if request.method == "POST" and "batch" in request.form:
         return _confirm_import()
     form = ImportForm()

@@ -50,10 +50,12 @@ class Issued:
 
 
 def precincts_in_scope(actor: User) -> list[Unit]:
+    """The precincts in `actor`'s scope."""
     return list(db.session.scalars(units_in_scope(actor).where(Unit.level == 3)))
 
 
 def unit_in_scope(actor: User | None, unit_id: int | None) -> Unit:
+    """The unit `unit_id` if in `actor`'s scope (any unit when `actor` is None); raises OutOfScope otherwise."""
     condition = sa.true() if actor is None else unit_condition(actor)
     unit = db.session.scalar(sa.select(Unit).where(Unit.id == unit_id, condition)) if unit_id else None
     if unit is None:
@@ -289,6 +291,7 @@ class LearnerPage:
 
     @property
     def pages(self) -> int:
+        """The number of pages, at least one."""
         return max(1, -(-self.total // PAGE_SIZE))
 
 

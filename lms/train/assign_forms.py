@@ -47,6 +47,7 @@ class DueForm(FlaskForm):
     earlier_counts = BooleanField(_l("Training completed earlier counts"))
 
     def validate(self, extra_validators=None) -> bool:
+        """Validate, and require the date or the election and days that the chosen kind of due date needs."""
         ok = super().validate(extra_validators)
         if self.due.data == "date" and self.due_date.data is None and not self.due_date.errors:
             self.due_date.errors.append(_l("Enter the due date."))
@@ -67,6 +68,7 @@ class AssignmentForm(DueForm):
     usernames = TextAreaField(_l("Learners, by username"), validators=[Length(max=20000)], render_kw={"rows": 5})
 
     def validate_modules(self, field: CheckboxesField) -> None:
+        """Require at least one module."""
         if not field.data:
             raise ValidationError(_l("Choose at least one module."))
 
@@ -76,6 +78,7 @@ class AssignmentForm(DueForm):
         return [(n, line.strip().lower()) for n, line in enumerate(lines, start=1) if line.strip()]
 
     def validate_usernames(self, field: TextAreaField) -> None:
+        """Refuse more than MAX_USERNAMES usernames at a time."""
         if len(self.username_lines()) > MAX_USERNAMES:
             raise ValidationError(_l("Enter at most %(n)s usernames at a time.", n=MAX_USERNAMES))
 
@@ -88,6 +91,7 @@ class ElectionForm(FlaskForm):
                                validators=[DataRequired(message=_l("Enter the day training opens."))])
 
     def validate_training_opens(self, field: DateField) -> None:
+        """Refuse a training opening day after polling day."""
         if field.data and self.polling_date.data and field.data > self.polling_date.data:
             raise ValidationError(_l("Training must open on or before polling day."))
 
@@ -111,10 +115,12 @@ class ConfirmForm(FlaskForm):
 # --- choices from scoped queries ------------------------------------------------------------------
 
 def as_choices(pairs: list[tuple[int, str]]) -> list[SelectChoice]:
+    """The (value, label) pairs as select choices."""
     return [SelectChoice(value, label) for value, label in pairs]
 
 
 def module_choices(lang: str) -> list[tuple[int, str]]:
+    """(id, title in `lang`) of the active modules, in course order."""
     modules = db.session.scalars(sa.select(Module).where(Module.active).order_by(Module.position, Module.id))
     return [(m.id, pick(m.title, lang)) for m in modules]
 
@@ -125,6 +131,7 @@ def units_in_tree_order(user: User, max_level: int = 3) -> list[Unit]:
     by_id = {u.id: u for u in units}
 
     def key(unit: Unit) -> tuple[str, ...]:
+        """Sort key: the codes of the unit's ancestors in scope, then its own."""
         chain = [by_id[i].code for i in reversed(unit.ancestor_ids()[1:]) if i in by_id]
         return (*chain, unit.code)
 
@@ -132,10 +139,12 @@ def units_in_tree_order(user: User, max_level: int = 3) -> list[Unit]:
 
 
 def unit_choices(user: User, lang: str, max_level: int = 3) -> list[tuple[int, str]]:
+    """(id, indented "name (code)") of the units in `user`'s scope, in tree order."""
     units = units_in_tree_order(user, max_level)
     top = min((u.level for u in units), default=0)
     return [(u.id, "— " * (u.level - top) + f"{u.name(lang)} ({u.code})") for u in units]
 
 
 def election_label(election: Election) -> str:
+    """The election's name with its polling date."""
     return f"{election.name} ({format_date(election.polling_date, 'medium')})"

@@ -42,6 +42,7 @@ class Page:
 
     @property
     def pages(self) -> int:
+        """The number of pages, at least one."""
         return max(1, -(-self.total // PAGE_SIZE))
 
 
@@ -67,6 +68,7 @@ class DueRule:
     earlier_counts: bool = False
 
     def values(self) -> dict[str, Any]:
+        """The assignment columns this rule sets: due date, election, days before and counts-from day."""
         if self.kind == "election" and self.election is not None:
             days = self.days_before or 0
             return {"due_date": rules.due_from_election(self.election.polling_date, days),
@@ -110,6 +112,7 @@ def assignments_query(user: User) -> sa.Select:
 
 
 def assignment_or_404(user: User, assignment_id: int) -> Assignment:
+    """The assignment if its target is in `user`'s scope, else 404."""
     found = db.session.scalar(assignments_query(user).where(Assignment.id == assignment_id))
     if found is None:
         abort(404)
@@ -133,6 +136,7 @@ def reached_ids(unit_ids: Iterable[int], user_ids: Iterable[int]) -> set[int]:
 
 
 def reach_count(assignment: Assignment) -> int:
+    """How many active learners the assignment reaches (1 for a learner's own)."""
     if assignment.user_id is not None:
         return 1
     return db.session.scalar(sa.select(sa.func.count(User.id)).join(Unit, User.unit_id == Unit.id).where(
@@ -324,6 +328,7 @@ def update(actor: User, assignment: Assignment, rule: DueRule) -> bool:
 
 
 def withdraw(actor: User, assignment: Assignment) -> None:
+    """Withdraw a live assignment (AssignError if already withdrawn), audited; progress follows."""
     if assignment.withdrawn_at is not None:
         raise AssignError("withdrawn")
     assignment.withdrawn_at, assignment.withdrawn_by_id = utcnow(), actor.id

@@ -59,6 +59,7 @@ def _learners_from_lines(form: AssignmentForm) -> list[User]:
 @bp.get("/assignments")
 @trainer_required
 def assignments():
+    """Assignments in scope, filtered by module and unit, with paging (GET; trainers and admins)."""
     args = request.args
     unit_id, module_id = args.get("unit", type=int), args.get("module", type=int)
     unit = unit_or_404(current_user, unit_id) if unit_id else None
@@ -74,6 +75,7 @@ def assignments():
 @bp.route("/assignments/new", methods=["GET", "POST"])
 @trainer_required
 def assignment_new():
+    """Assign modules to units or named learners with a due rule (GET, POST; trainers and admins)."""
     form = AssignmentForm()
     lang = current_lang()
     form.modules.choices = as_choices(module_choices(lang))
@@ -109,6 +111,7 @@ def assignment_new():
 @bp.get("/assignments/<int:assignment_id>")
 @trainer_required
 def assignment(assignment_id: int):
+    """One assignment: its target, rule, reach and history (GET; trainers and admins)."""
     a = svc.assignment_or_404(current_user, assignment_id)
     people = {u.id: u for u in db.session.scalars(sa.select(User).where(
         User.id.in_({i for i in (a.user_id, a.assigned_by_id, a.withdrawn_by_id) if i is not None})))}
@@ -121,6 +124,7 @@ def assignment(assignment_id: int):
 @bp.route("/assignments/<int:assignment_id>/edit", methods=["GET", "POST"])
 @trainer_required
 def assignment_edit(assignment_id: int):
+    """Change the due rule of a live assignment (GET, POST; trainers and admins)."""
     a = svc.assignment_or_404(current_user, assignment_id)
     if a.withdrawn_at is not None:
         flash(_("This assignment has been withdrawn and can no longer be changed."), "error")
@@ -147,6 +151,7 @@ def assignment_edit(assignment_id: int):
 @bp.post("/assignments/<int:assignment_id>/withdraw")
 @trainer_required
 def assignment_withdraw(assignment_id: int):
+    """Withdraw an assignment, keeping its history (POST; trainers and admins)."""
     a = svc.assignment_or_404(current_user, assignment_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)

@@ -45,10 +45,12 @@ def country_id_of(user: User) -> int | None:
 
 
 def unit_country_id(unit: Unit) -> int:
+    """The id of the country the unit is in (its own id for a country)."""
     return unit.id if unit.level == UnitKind.COUNTRY else unit.country_id
 
 
 def elections_query(user: User) -> sa.Select:
+    """Elections `user` may see: all for admins and monitors, else their own country's."""
     query = sa.select(Election)
     if sees_everything(user):
         return query
@@ -57,6 +59,7 @@ def elections_query(user: User) -> sa.Select:
 
 
 def election_or_404(user: User, election_id: int) -> Election:
+    """The election if `user` may see it, else 404."""
     found = db.session.scalar(elections_query(user).where(Election.id == election_id))
     if found is None:
         abort(404)
@@ -69,6 +72,7 @@ def election_choices(user: User) -> list[Election]:
 
 
 def countries() -> list[Unit]:
+    """Every country, by code."""
     return list(db.session.scalars(sa.select(Unit).where(Unit.level == UnitKind.COUNTRY).order_by(Unit.code)))
 
 
@@ -87,6 +91,7 @@ def _check_dates(polling_date: date, training_opens: date) -> None:
 
 
 def create_election(actor: User, country_id: int, name: str, polling_date: date, training_opens: date) -> Election:
+    """Add an election in a country `actor` may manage, audited; CalendarError when not allowed."""
     country = db.session.get(Unit, country_id)
     if country is None or country.level != UnitKind.COUNTRY:
         raise CalendarError("not_a_country")
@@ -123,11 +128,13 @@ def update_election(actor: User, election: Election, name: str, polling_date: da
 # --- in-person sessions ------------------------------------------------------------------------
 
 def sessions_query(user: User) -> sa.Select:
+    """Training sessions held in units `user` may see."""
     return (sa.select(TrainingSession).join(Unit, TrainingSession.unit_id == Unit.id)
             .where(unit_condition(user)))
 
 
 def session_or_404(user: User, session_id: int) -> TrainingSession:
+    """The training session if `user` may see it, else 404."""
     found = db.session.scalar(sessions_query(user).where(TrainingSession.id == session_id))
     if found is None:
         abort(404)
@@ -147,6 +154,7 @@ def list_sessions(user: User, page: int, module_id: int | None = None) -> Page:
 
 def create_session(actor: User, module_id: int, unit_id: int, held_on: date, place: str,
                    trainer_name: str) -> TrainingSession:
+    """Record a training session of an active module in a unit in scope, audited; else CalendarError."""
     module = db.session.get(Module, module_id)
     unit = db.session.scalar(sa.select(Unit).where(Unit.id == unit_id, unit_condition(actor)))
     if module is None or not module.active:
@@ -171,6 +179,7 @@ def eligible_learners(actor: User, session: TrainingSession) -> list[User]:
 
 
 def attendee_ids(session: TrainingSession) -> set[int]:
+    """Ids of the users marked as attending the session."""
     return set(db.session.scalars(sa.select(Attendance.user_id).where(Attendance.session_id == session.id)))
 
 

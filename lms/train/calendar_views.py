@@ -25,12 +25,14 @@ def _page() -> int:
 @bp.get("/elections")
 @trainer_required
 def elections():
+    """Elections in scope, with paging (GET; trainers and admins)."""
     return render_template("train/elections/list.html", page=cal.list_elections(current_user, _page()))
 
 
 @bp.route("/elections/new", methods=["GET", "POST"])
 @trainer_required
 def election_new():
+    """Add an election in the trainer's country, or any for an admin (GET, POST; trainers and admins)."""
     form = ElectionForm()
     if sees_everything(current_user):
         form.country.choices = as_choices([(c.id, c.name(current_lang())) for c in cal.countries()])
@@ -51,6 +53,7 @@ def election_new():
 @bp.route("/elections/<int:election_id>/edit", methods=["GET", "POST"])
 @trainer_required
 def election_edit(election_id: int):
+    """Edit an election; linked due dates move with it (GET, POST; trainers and admins)."""
     election = cal.election_or_404(current_user, election_id)
     form = ElectionForm(obj=election)
     del form.country
@@ -74,6 +77,7 @@ def election_edit(election_id: int):
 @bp.get("/sessions")
 @trainer_required
 def sessions():
+    """Training sessions in scope, filtered by module, with paging (GET; trainers and admins)."""
     module_id = request.args.get("module", type=int)
     if module_id and db.session.get(Module, module_id) is None:
         abort(404)
@@ -84,6 +88,7 @@ def sessions():
 @bp.route("/sessions/new", methods=["GET", "POST"])
 @trainer_required
 def session_new():
+    """Record a new training session (GET, POST; trainers and admins)."""
     form = SessionForm()
     lang = current_lang()
     form.module.choices = as_choices(module_choices(lang))
@@ -102,6 +107,7 @@ def session_new():
 @bp.route("/sessions/<int:session_id>", methods=["GET", "POST"])
 @trainer_required
 def session(session_id: int):
+    """A training session and who attended; posting saves attendance (GET, POST; trainers and admins)."""
     training = cal.session_or_404(current_user, session_id)
     eligible = cal.eligible_learners(current_user, training)
     attended = cal.attendee_ids(training)

@@ -38,6 +38,7 @@ class Matrix:
 
     @property
     def pages(self) -> int:
+        """The number of pages, at least one."""
         return max(1, -(-self.total // PAGE_SIZE))
 
 
@@ -48,6 +49,7 @@ def _active_learners(user: User) -> sa.Select:
 
 
 def status_condition(status: str) -> sa.ColumnElement[bool]:
+    """SQL condition on learner progress for a status filter (a status, "overdue" or "failed_twice")."""
     lp = LearnerProgress
     if status == "overdue":
         return rules.overdue_condition(lp.status, lp.due_date)
@@ -87,6 +89,7 @@ def _cells(user_ids: list[int], module_ids: list[int]) -> dict[tuple[int, int], 
 
 
 def matrix(user: User, f: MatrixFilter) -> Matrix:
+    """One page of the progress matrix: the learners matching `f`, the modules and their cells."""
     base = filtered_learners(user, f)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(base.with_only_columns(User.id).subquery()))
     page = max(1, min(f.page, max(1, -(-total // PAGE_SIZE))))

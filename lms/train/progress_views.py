@@ -56,12 +56,14 @@ def cell_view(cell: LearnerProgress | None, today, labels: dict[str, str]) -> tu
 
 
 def status_labels() -> dict[str, str]:
+    """The translated labels of the statuses, and of "due"."""
     return {**{k: str(v) for k, v in rules.LABELS.items()}, "due": _("due")}
 
 
 @bp.get("/progress")
 @trainer_required
 def progress():
+    """The progress matrix of learners by module, filtered and paged (GET; trainers and admins)."""
     f = _filter()
     units, modules = _choices()
     m = svc.matrix(current_user, f)
@@ -81,6 +83,7 @@ def _cell_text(cell: LearnerProgress | None, today, labels: dict[str, str]) -> s
 @bp.get("/progress/export.<fmt>")
 @trainer_required
 def progress_export(fmt: str):
+    """The filtered progress matrix, all pages, as a CSV or XLSX download (GET; trainers and admins)."""
     if fmt not in ("csv", "xlsx"):  # before any work
         abort(404)
     f = _filter()
@@ -95,6 +98,7 @@ def progress_export(fmt: str):
     today, labels = svc.today(), status_labels()
 
     def rows():
+        """Yield one export row per learner: account, unit, and status, score, attempts, date per module."""
         for user, mods, cells in svc.export_rows(current_user, f):
             row = [user.full_name, user.username, user.unit.code if user.unit else "", user.unit.name(lang) if user.unit else ""]
             for m in mods:
@@ -109,6 +113,7 @@ def progress_export(fmt: str):
 @bp.get("/learners/<int:learner_id>")
 @trainer_required
 def learner(learner_id: int):
+    """A learner's record: progress in each module and quiz attempts (GET; trainers and admins)."""
     person = learner_or_404(current_user, learner_id)
     rows = db.session.execute(
         sa.select(LearnerProgress, Module).join(Module, Module.id == LearnerProgress.module_id)
@@ -123,6 +128,7 @@ def learner(learner_id: int):
 @bp.get("/learners/<int:learner_id>/attempts/<int:attempt_id>")
 @trainer_required
 def learner_attempt(learner_id: int, attempt_id: int):
+    """The result of one of a learner's submitted attempts (GET; trainers and admins)."""
     person = learner_or_404(current_user, learner_id)
     attempt = db.session.get(QuizAttempt, attempt_id)
     if attempt is None or attempt.user_id != person.id or attempt.is_open:
@@ -134,6 +140,7 @@ def learner_attempt(learner_id: int, attempt_id: int):
 @bp.get("/overdue")
 @trainer_required
 def overdue():
+    """Overdue learners in scope, grouped by precinct, with paging (GET; trainers and admins)."""
     module_id = request.args.get("module", type=int)
     page = max(1, request.args.get("page", 1, type=int))
     rows, total = svc.overdue(current_user, module_id, page)

@@ -18,6 +18,7 @@ admin_required = roles_required(Role.ADMIN)
 
 
 def sees_everything(user: User) -> bool:
+    """True for admins and monitors, who see every unit."""
     return user.role in (Role.ADMIN, Role.MONITOR)
 
 
@@ -31,6 +32,7 @@ def unit_condition(user: User) -> sa.ColumnElement[bool]:
 
 
 def units_in_scope(user: User) -> sa.Select:
+    """Units in `user`'s scope, ordered by level and code."""
     return sa.select(Unit).where(unit_condition(user)).order_by(Unit.level, Unit.code)
 
 
@@ -43,6 +45,7 @@ def learners_query(user: User) -> sa.Select:
 
 
 def learner_or_404(user: User, learner_id: int) -> User:
+    """The learner if `user` manages them, else 404."""
     learner = db.session.scalar(learners_query(user).where(User.id == learner_id))
     if learner is None:
         abort(404)
@@ -50,6 +53,7 @@ def learner_or_404(user: User, learner_id: int) -> User:
 
 
 def unit_or_404(user: User, unit_id: int) -> Unit:
+    """The unit if in `user`'s scope, else 404."""
     unit = db.session.scalar(sa.select(Unit).where(Unit.id == unit_id, unit_condition(user)))
     if unit is None:
         abort(404)
@@ -57,4 +61,5 @@ def unit_or_404(user: User, unit_id: int) -> Unit:
 
 
 def unit_by_code(user: User, code: str) -> Unit | None:
+    """The unit with `code` if in `user`'s scope, or None."""
     return db.session.scalar(sa.select(Unit).where(Unit.code == code, unit_condition(user)))

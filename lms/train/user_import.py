@@ -74,6 +74,7 @@ class Checked:
 
     @property
     def ok(self) -> bool:
+        """True when there are rows to write and no problems."""
         return not self.problems and bool(self.rows)
 
 
@@ -151,6 +152,7 @@ def _xlsx_rows(data: bytes) -> tuple[Iterator[tuple[int, list[str]]] | None, Pro
         return None, Problem(1, _("The Excel file could not be read. Save it again as .xlsx, or as CSV UTF-8."))
 
     def rows() -> Iterator[tuple[int, list[str]]]:
+        """Yield (line number, values) of each sheet row, closing the workbook at the end."""
         try:
             for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
                 yield number, list(values)

@@ -12,4 +12,5 @@ bp = Blueprint("train", __name__)
 @bp.get("/")
 @trainer_required
 def index():
+    """The trainer's home page (GET; trainers and admins)."""
     return render_template("train/index.html", unit=current_user.unit)
