@@ -70,5 +70,5 @@ def from_environment(instance_path: str) -> dict[str, object]:
         "BABEL_DEFAULT_LOCALE": os.environ.get("LMS_DEFAULT_LOCALE", "ru"),
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
-        "SEND_FILE_MAX_AGE_DEFAULT": 7 * 24 * 3600,
+        "SEND_FILE_MAX_AGE_DEFAULT": 365 * 24 * 3600,  # asset URLs carry a hash of the content
     }

@@ -85,3 +85,15 @@ def test_behind_a_proxy_the_client_address_is_the_forwarded_one(tmp_path):
 
     assert [attempt("10.0.0.1") for _ in range(3)][-1] == 429
     assert attempt("10.0.0.2") != 429  # another official behind the same proxy is not blocked
+
+
+def test_assets_are_named_by_their_content(client, database):
+    import hashlib
+
+    from lms.config import ROOT
+
+    html = client.get("/login").get_data(as_text=True)
+    digest = hashlib.sha256((ROOT / "lms/static/app.css").read_bytes()).hexdigest()[:12]
+    assert f'href="/static/app.css?v={digest}"' in html
+    asset = client.get(f"/static/app.css?v={digest}")
+    assert asset.status_code == 200 and "max-age=31536000" in asset.headers["Cache-Control"]

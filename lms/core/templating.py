@@ -1,6 +1,8 @@
 """Template helpers: the current language, localised texts and dates."""
 from __future__ import annotations
 
+import hashlib
+import os
 from datetime import datetime
 
 from flask import Flask, g, request
@@ -43,6 +45,24 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["date"] = format_date_cached
     app.jinja_env.filters["num"] = lambda n: "—" if n is None else format_decimal(n)
     app.jinja_env.filters["datetime"] = lambda d, fmt="medium": format_datetime(d, fmt) if d else ""
+    versions: dict[str, str] = {}
+
+    @app.url_defaults
+    def static_version(endpoint: str, values: dict) -> None:
+        """Name every asset with a hash of its content (?v=...), so that it may be cached for a year."""
+        if endpoint != "static" or "filename" not in values or "v" in values:
+            return
+        name = values["filename"]
+        if name not in versions:
+            path = os.path.join(app.static_folder or "", name)
+            try:
+                with open(path, "rb") as f:
+                    versions[name] = hashlib.sha256(f.read()).hexdigest()[:12]
+            except OSError:
+                versions[name] = ""
+        if versions[name]:
+            values["v"] = versions[name]
+
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

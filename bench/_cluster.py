@@ -1,0 +1,210 @@
+"""A production-like cluster on 127.0.0.1: a fresh PostgreSQL database, Redis, N gunicorn
+instances and nginx in front of them, configured by deploy/nginx.conf as it is in the
+repository (only ports and paths are replaced). Used by tests/cluster and bench/load.py.
+
+    with Cluster(instances=2) as c:
+        c.url            # through nginx
+        c.instance_urls  # each gunicorn directly
+"""
+from __future__ import annotations
+
+import http.client
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+PG_ADMIN = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url_host: str, port: int, path: str = "/healthz", seconds: float = 30) -> None:
+    """Wait until `path` answers 200."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection(url_host, port, timeout=2)
+            conn.request("GET", path)
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"http://{url_host}:{port}{path} did not answer 200 within {seconds} s")
+
+
+class Cluster:
+    """Start the whole set-up on entry and stop it on exit (the database is dropped)."""
+
+    def __init__(self, instances: int = 2, workers: int = 2, threads: int = 2, database: str = "postgresql",
+                 redis_db: int = 7, env: dict[str, str] | None = None, seed: bool = True):
+        self.instances, self.workers, self.threads = instances, workers, threads
+        self.database, self.redis_db, self.extra_env, self.seed = database, redis_db, env or {}, seed
+        self.tmp = Path(tempfile.mkdtemp(prefix="lms-cluster-"))
+        self.procs: list[subprocess.Popen] = []
+        self.ports: list[int] = []
+        self.nginx: subprocess.Popen | None = None
+        self.db_name = f"lms_cluster_{os.getpid()}_{secrets.token_hex(3)}"
+
+    # --- set-up
+    def _admin_sql(self, sql: str) -> None:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(sql)
+
+    def __enter__(self) -> Cluster:
+        try:
+            self._start()
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def _start(self) -> None:
+        if self.database == "postgresql":
+            self._admin_sql(f"CREATE DATABASE {self.db_name}")
+            database_url = PG_ADMIN.rsplit("/", 1)[0] + "/" + self.db_name
+        else:
+            database_url = f"sqlite:///{self.tmp}/lms.sqlite3"
+        import redis
+
+        redis.Redis.from_url(f"{REDIS}/{self.redis_db}").flushdb()
+        self.env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": secrets.token_hex(32),
+                    "REDIS_URL": f"{REDIS}/{self.redis_db}", "LMS_PROXY_HOPS": "1", "LMS_INSTANCE_PATH": str(self.tmp),
+                    "LMS_PASSWORD_MEMORY_KIB": "8192", "GUNICORN_ACCESSLOG": str(self.tmp / "access.log"),
+                    **self.extra_env}
+        self.env.pop("FLASK_DEBUG", None)
+        if self.seed:
+            for args in (["db", "upgrade"], ["courses", "import"], ["demo", "seed"]):
+                self.flask(*args)
+        for _ in range(self.instances):
+            self.start_instance()
+        self._start_nginx()
+
+    def flask(self, *args: str) -> str:
+        """Run `flask --app wsgi ARGS` against the cluster's database."""
+        out = subprocess.run([str(BIN / "flask"), "--app", "wsgi", *args], cwd=ROOT, env=self.env,
+                             capture_output=True, text=True)
+        if out.returncode != 0:
+            raise RuntimeError(f"flask {' '.join(args)}: {out.stderr[-2000:]}")
+        return out.stdout
+
+    def start_instance(self, port: int | None = None) -> int:
+        """Start one gunicorn instance (on `port`, or a free one) and wait until it answers."""
+        port = port or free_port()
+        log = open(self.tmp / f"gunicorn-{port}.log", "ab")
+        proc = subprocess.Popen(
+            [str(BIN / "gunicorn"), "--config", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
+             "--workers", str(self.workers), "--threads", str(self.threads), "wsgi:app"],
+            cwd=ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True)
+        self.procs.append(proc)
+        if port not in self.ports:
+            self.ports.append(port)
+        wait_for("127.0.0.1", port)
+        return port
+
+    def _start_nginx(self) -> None:
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        if not os.path.exists(nginx):
+            raise RuntimeError("nginx is not installed (apt-get install nginx-light)")
+        site = (ROOT / "deploy/nginx.conf").read_text()
+        servers = "\n".join(f"    server 127.0.0.1:{p} max_fails=3 fail_timeout=5s;" for p in self.ports)
+        site = site.replace("    server 127.0.0.1:8001 max_fails=3 fail_timeout=5s;\n"
+                            "    server 127.0.0.1:8002 max_fails=3 fail_timeout=5s;", servers)
+        self.port = free_port()
+        site = site.replace("listen 80;", f"listen 127.0.0.1:{self.port};")
+        site = site.replace("/srv/lms/lms/static/", f"{ROOT}/lms/static/")
+        site = site.replace("/var/log/nginx/lms.access.log", str(self.tmp / "nginx-access.log"))
+        mime = "/etc/nginx/mime.types"
+        conf = self.tmp / "nginx.conf"
+        conf.write_text(f"""
+worker_processes 1;
+pid {self.tmp}/nginx.pid;
+error_log {self.tmp}/nginx-error.log warn;
+{"user root;" if os.geteuid() == 0 else ""}
+events {{ worker_connections 1024; }}
+http {{
+    {"include " + mime + ";" if os.path.exists(mime) else ""}
+    default_type application/octet-stream;
+    client_body_temp_path {self.tmp}/body;
+    proxy_temp_path {self.tmp}/proxy;
+    fastcgi_temp_path {self.tmp}/fastcgi;
+    uwsgi_temp_path {self.tmp}/uwsgi;
+    scgi_temp_path {self.tmp}/scgi;
+    include {self.tmp}/site.conf;
+}}
+""")
+        (self.tmp / "site.conf").write_text(site)
+        self.nginx = subprocess.Popen([nginx, "-p", str(self.tmp), "-c", str(conf), "-g", "daemon off;"],
+                                      stdout=subprocess.DEVNULL, stderr=open(self.tmp / "nginx.out", "ab"))
+        wait_for("127.0.0.1", self.port)
+
+    # --- use
+    @property
+    def url(self) -> str:
+        """The cluster's address, through nginx."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def instance_urls(self) -> list[str]:
+        """Each instance directly, without nginx."""
+        return [f"http://127.0.0.1:{p}" for p in self.ports]
+
+    def sql(self, statement: str, **params) -> list[tuple]:
+        """Run one SQL statement on the cluster's database and return its rows."""
+        import sqlalchemy as sa
+
+        url = self.env["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://")
+        engine = sa.create_engine(url)
+        try:
+            with engine.begin() as conn:
+                result = conn.execute(sa.text(statement), params)
+                return [tuple(r) for r in result] if result.returns_rows else []
+        finally:
+            engine.dispose()
+
+    def kill_worker(self, instance: int = 0) -> int:
+        """SIGKILL one worker process of an instance; gunicorn starts a new one. Returns its pid."""
+        master = self.procs[instance].pid
+        children = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout.split()
+        pid = int(children[0])
+        os.kill(pid, signal.SIGKILL)
+        return pid
+
+    def __exit__(self, *exc) -> None:
+        for proc in [self.nginx, *self.procs]:
+            if proc is None or proc.poll() is not None:
+                continue
+            try:
+                os.killpg(proc.pid, signal.SIGTERM) if proc is not self.nginx else proc.terminate()
+            except ProcessLookupError:
+                pass
+        for proc in [self.nginx, *self.procs]:
+            if proc is not None:
+                try:
+                    proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+        if self.database == "postgresql":
+            try:
+                self._admin_sql(f"DROP DATABASE IF EXISTS {self.db_name} WITH (FORCE)")
+            except Exception:  # noqa: BLE001  the server may be the thing a fault test stopped
+                pass
+        shutil.rmtree(self.tmp, ignore_errors=True)
