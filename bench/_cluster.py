@@ -53,7 +53,7 @@ class Cluster:
     """Start the whole set-up on entry and stop it on exit (the database is dropped)."""
 
     def __init__(self, instances: int = 2, workers: int = 2, threads: int = 2, database: str = "postgresql",
-                 redis_db: int = 7, env: dict[str, str] | None = None, seed: bool = True):
+                 redis_db: int = 7, env: dict[str, str] | None = None, seed: bool = True, own_redis: bool = False):
         self.instances, self.workers, self.threads = instances, workers, threads
         self.database, self.redis_db, self.extra_env, self.seed = database, redis_db, env or {}, seed
         self.tmp = Path(tempfile.mkdtemp(prefix="lms-cluster-"))
@@ -61,6 +61,9 @@ class Cluster:
         self.ports: list[int] = []
         self.nginx: subprocess.Popen | None = None
         self.db_name = f"lms_cluster_{os.getpid()}_{secrets.token_hex(3)}"
+        self.own_redis = own_redis  # a private redis-server that a fault test may stop
+        self.redis_proc: subprocess.Popen | None = None
+        self.redis_port = 6379
 
     # --- set-up
     def _admin_sql(self, sql: str) -> None:
@@ -85,9 +88,15 @@ class Cluster:
             database_url = f"sqlite:///{self.tmp}/lms.sqlite3"
         import redis
 
-        redis.Redis.from_url(f"{REDIS}/{self.redis_db}").flushdb()
+        if self.own_redis:
+            self.redis_port = free_port()
+            self.start_redis()
+            redis_url = f"redis://127.0.0.1:{self.redis_port}/0"
+        else:
+            redis_url = f"{REDIS}/{self.redis_db}"
+        redis.Redis.from_url(redis_url).flushdb()
         self.env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": secrets.token_hex(32),
-                    "REDIS_URL": f"{REDIS}/{self.redis_db}", "LMS_PROXY_HOPS": "1", "LMS_INSTANCE_PATH": str(self.tmp),
+                    "REDIS_URL": redis_url, "LMS_PROXY_HOPS": "1", "LMS_INSTANCE_PATH": str(self.tmp),
                     "LMS_PASSWORD_MEMORY_KIB": "8192", "GUNICORN_ACCESSLOG": str(self.tmp / "access.log"),
                     **self.extra_env}
         self.env.pop("FLASK_DEBUG", None)
@@ -97,6 +106,27 @@ class Cluster:
         for _ in range(self.instances):
             self.start_instance()
         self._start_nginx()
+
+    def start_redis(self) -> None:
+        """Start the cluster's own redis-server (own_redis=True) and wait for it."""
+        import redis
+
+        self.redis_proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(50):
+            try:
+                redis.Redis(port=self.redis_port, socket_connect_timeout=0.2).ping()
+                return
+            except redis.exceptions.ConnectionError:
+                time.sleep(0.1)
+        raise RuntimeError("redis-server did not start")
+
+    def stop_redis(self) -> None:
+        """Kill the cluster's own redis-server."""
+        assert self.redis_proc is not None
+        self.redis_proc.kill()
+        self.redis_proc.wait()
 
     def flask(self, *args: str) -> str:
         """Run `flask --app wsgi ARGS` against the cluster's database."""
@@ -196,7 +226,9 @@ http {{
                 os.killpg(proc.pid, signal.SIGTERM) if proc is not self.nginx else proc.terminate()
             except ProcessLookupError:
                 pass
-        for proc in [self.nginx, *self.procs]:
+        if self.redis_proc is not None and self.redis_proc.poll() is None:
+            self.redis_proc.kill()
+        for proc in [self.nginx, *self.procs, self.redis_proc]:
             if proc is not None:
                 try:
                     proc.wait(timeout=20)

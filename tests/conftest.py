@@ -66,6 +66,8 @@ def app(database, tmp_path_factory):
         "LMS_PASSWORD_MEMORY_KIB": 1024,
         "LMS_COURSES_PATH": str(FIXTURES / "courses"),
         "LMS_DEFAULT_LOCALE": "en",
+        # a fault test may restart PostgreSQL: a pooled connection is checked before use
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True} if database.startswith("postgresql") else {},
     })
     with app.app_context():
         upgrade()  # the real migrations build the schema

@@ -1,7 +1,7 @@
 """Error pages: plain HTML for people, JSON for API clients."""
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -9,7 +9,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from lms.core.retry import Busy
-from lms.extensions import db
+from lms.extensions import db, login_manager
 
 MESSAGES = {
     400: _l("The request could not be understood. Go back, reload the page and try again."),
@@ -56,6 +56,8 @@ def init_app(app: Flask) -> None:
             db.session.rollback()
         except DBAPIError:
             pass
+        # the page is drawn as for a visitor: loading the signed-in user would need the database
+        g._login_user = login_manager.anonymous_user()
         response = _render(503, MESSAGES[503])
         return response[0], 503, {"Retry-After": "30"}
 
