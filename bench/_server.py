@@ -39,10 +39,12 @@ def prepared_env(database_url: str | None = None) -> dict[str, str]:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], workers: int = 2):
+def gunicorn(env: dict[str, str], workers: int = 2, threads: int = 2, app: str = "wsgi:app"):
+    """Serve `app` with gunicorn on a free port (the project's settings, no access log); yields the port."""
     port = free_port()
     proc = subprocess.Popen([str(BIN / "gunicorn"), "--config", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
-                             "--workers", str(workers), "--threads", "1", "--access-logfile", "/dev/null", "wsgi:app"],
+                             "--workers", str(workers), "--threads", str(threads), "--access-logfile", "/dev/null",
+                             app],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(100):
