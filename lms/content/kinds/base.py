@@ -6,8 +6,9 @@ attempt's layout), so this package imports nothing of the app and every layer ca
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     from lms.content.format import Problem
