@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lms.content import kinds
 from lms.i18n import pick
 from lms.extensions import JSONType, db
 from lms.timeutil import utcnow
@@ -83,3 +84,8 @@ class QuestionVersion(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     question: Mapped[Question] = relationship()
+
+    @property
+    def question_kind(self) -> kinds.QuestionKind:
+        """The kind that lays out, parses, grades and renders this version (lms.content.kinds)."""
+        return kinds.get(self.kind)

@@ -21,11 +21,11 @@ import sqlalchemy as sa
 
 from lms.auth.models import User
 from lms.auth.passwords import hash_password
+from lms.content import kinds
 from lms.content.models import Lesson, Module, Question, QuestionVersion
 from lms.demo.seed import seed_units
 from lms.extensions import db
 from lms import events
-from lms.learn.grading import correct_options, grade
 from lms.learn.models import (Assignment, AttemptItem, LearnerProgress, LessonCompletion, ModuleCompletion,
                                QuizAttempt)
 from lms.orgs.models import Unit
@@ -93,25 +93,6 @@ def _bulk(model: type, rows: list[dict[str, Any]]) -> None:
     rows.clear()
 
 
-def _fake_answer(kind: str, data: dict[str, Any], layout: list[str], right: bool, rng: random.Random) -> Any:
-    if kind == "single":
-        good = sorted(correct_options(data))
-        return good[0] if right else rng.choice([o for o in layout if o not in good])
-    if kind == "multiple":
-        good = sorted(correct_options(data))
-        return good if right else good[:-1] + [o for o in layout if o not in good][:1]
-    if kind == "order":
-        steps = [s["id"] for s in data["steps"]]
-        if not right:
-            steps[0], steps[1] = steps[1], steps[0]
-        return {s: n for n, s in enumerate(steps, start=1)}
-    figures = {f["id"]: f["answer"] for f in data["fields"]}
-    if not right:
-        first = data["fields"][0]["id"]
-        figures[first] += 1
-    return figures
-
-
 def _learner_units(oblasts: list[Unit], learners: int, ids: _Ids) -> Iterator[int]:
     """Create districts and precincts under `oblasts`; yield a precinct id per learner."""
     precincts_needed = max(1, -(-learners // PER_PRECINCT))
@@ -158,11 +139,12 @@ def generate_learners(learners: int, seed: int = 1998, oblast_codes: list[str] |
     for module_id, versions in bank.items():
         variants[module_id] = []
         for v in versions:
-            layout = [o["id"] for o in v.data.get("options", v.data.get("steps", v.data.get("fields", [])))]
+            kind = kinds.get(v.kind)
+            layout = kind.part_ids(v.data)
             both = {}
             for right in (True, False):
-                answer = _fake_answer(v.kind, v.data, layout, right, rng)
-                credit = grade(v.kind, v.data, answer, layout).credit
+                answer = kind.sample_answer(v.data, layout, right, rng)
+                credit = kind.grade(v.data, answer, layout).credit
                 both[right] = (_Json(json.dumps(layout)), _Json(json.dumps(answer)), credit, answer, layout, v.data)
             variants[module_id].append((v.id, rng.uniform(0.55, 0.95), both))
     ids = _Ids(Unit, User, QuizAttempt)

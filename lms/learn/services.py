@@ -16,13 +16,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from lms.auth.models import Role, User
+from lms.content import kinds
 from lms.i18n import FALLBACK
 from lms.content.models import Lesson, Module, Question, QuestionVersion
 from lms.extensions import db
 from lms import events
 from lms.core.locks import lock_users
 from lms.learn import rules
-from lms.learn.grading import grade
 from lms.learn.models import (Assignment, AttemptGrant, AttemptItem, Attendance, LearnerProgress, LessonCompletion,
                               ModuleCompletion, QuizAttempt, TrainingSession)
 from lms.timeutil import today, utcnow
@@ -314,21 +314,6 @@ def open_attempt(user: User, module: Module) -> QuizAttempt | None:
         QuizAttempt.user_id == user.id, QuizAttempt.module_id == module.id, QuizAttempt.submitted_at.is_(None)))
 
 
-def _layout(kind: str, data: dict[str, Any], rng: random.Random) -> list[str]:
-    if kind in ("single", "multiple"):
-        ids = [o["id"] for o in data["options"]]
-    elif kind == "order":
-        ids = [s["id"] for s in data["steps"]]
-        correct = list(ids)
-        while len(ids) > 1 and ids == correct:  # never serve the steps already in order
-            rng.shuffle(ids)
-        return ids
-    else:
-        return [f["id"] for f in data["fields"]]  # a protocol keeps its printed order
-    rng.shuffle(ids)
-    return ids
-
-
 def start_attempt(user: User, module: Module, rng: random.Random | None = None) -> QuizAttempt:
     """Return the open attempt, or start a new one with questions drawn at random."""
     lock_users([user.id])  # a double-clicked start opens one attempt
@@ -350,7 +335,7 @@ def start_attempt(user: User, module: Module, rng: random.Random | None = None) 
         QuizAttempt.user_id == user.id, QuizAttempt.module_id == module.id)) or 0) + 1
     attempt = QuizAttempt(user_id=user.id, module_id=module.id, number=number, module_version=module.version,
                           pass_mark=module.pass_mark)
-    attempt.items = [AttemptItem(position=i, question_version_id=v.id, layout=_layout(v.kind, v.data, rng))
+    attempt.items = [AttemptItem(position=i, question_version_id=v.id, layout=kinds.get(v.kind).layout(v.data, rng))
                      for i, v in enumerate(drawn)]
     try:
         with db.session.begin_nested():
@@ -365,37 +350,14 @@ def start_attempt(user: User, module: Module, rng: random.Random | None = None) 
 
 def parse_answer(kind: str, item: AttemptItem, form: Any) -> Any:
     """Read one item's answer from the submitted form, keeping only values that were offered."""
-    key = f"q{item.position}"
-    if kind == "single":
-        value = form.get(key)
-        return value if value in item.layout else None
-    if kind == "multiple":
-        chosen = [v for v in form.getlist(key) if v in item.layout]
-        return sorted(set(chosen)) or None
-    if kind == "order":
-        positions = {}
-        for step in item.layout:
-            raw = form.get(f"{key}-{step}", "")
-            if raw.isdigit() and 1 <= int(raw) <= len(item.layout):
-                positions[step] = int(raw)
-        return positions or None
-    figures = {}
-    for field_id in item.layout:
-        raw = form.get(f"{key}-{field_id}", "").strip().replace(" ", "")
-        if raw.isdigit() and len(raw) <= 9:
-            figures[field_id] = int(raw)
-    return figures or None
+    return kinds.get(kind).parse(form, f"q{item.position}", item.layout)
 
 
 def answer_problem(kind: str, item: AttemptItem) -> str | None:
     """Why an answer is incomplete, for the check-your-answers page (None when complete)."""
     if item.answer is None:
         return "unanswered"
-    if kind == "order" and (len(item.answer) < len(item.layout) or len(set(item.answer.values())) < len(item.layout)):
-        return "order_incomplete"
-    if kind == "protocol" and len(item.answer) < len(item.layout):
-        return "protocol_incomplete"
-    return None
+    return kinds.get(kind).incomplete(item.answer, item.layout)
 
 
 def save_answers(attempt: QuizAttempt, form: Any) -> None:
@@ -409,7 +371,7 @@ def submit_attempt(attempt: QuizAttempt, user: User) -> bool:
     """Grade and close the attempt. Returns False if it was already submitted (no second grading)."""
     total = 0.0
     for item in attempt.items:
-        outcome = grade(item.version.kind, item.version.data, item.answer, item.layout)
+        outcome = kinds.get(item.version.kind).grade(item.version.data, item.answer, item.layout)
         item.credit = outcome.credit
         total += outcome.credit
     score = round(100 * total / len(attempt.items), 1) if attempt.items else 0.0

@@ -7,11 +7,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.auth.models import Role
+from lms.content import kinds
 from lms.content.models import Lesson, Module
 from lms.core.templating import current_lang
 from lms.extensions import db
 from lms.learn import rules, services
-from lms.learn.grading import correct_options, grade, order_from_positions
 from lms.learn.models import QuizAttempt
 
 bp = Blueprint("learn", __name__)
@@ -123,8 +123,7 @@ def review(attempt_id: int):
     if not attempt.is_open:
         return redirect(url_for("learn.attempt", attempt_id=attempt.id))
     problems = {item.id: services.answer_problem(item.version.kind, item) for item in attempt.items}
-    return render_template("learn/review.html", attempt=attempt, module=attempt.module, problems=problems,
-                           order_from_positions=order_from_positions)
+    return render_template("learn/review.html", attempt=attempt, module=attempt.module, problems=problems)
 
 
 @bp.post("/attempts/<int:attempt_id>/submit")
@@ -141,19 +140,8 @@ def attempt_details(attempt: QuizAttempt) -> list[dict]:
     """What the result page shows for each item: the answer, the right one, and why."""
     out = []
     for item in attempt.items:
-        data, kind = item.version.data, item.version.kind
-        outcome = grade(kind, data, item.answer, item.layout)
-        entry = {"item": item, "data": data, "kind": kind, "outcome": outcome}
-        if kind in ("single", "multiple"):
-            entry["right"] = correct_options(data)
-            entry["chosen"] = set([item.answer] if isinstance(item.answer, str) else item.answer or [])
-            entry["options"] = {o["id"]: o for o in data["options"]}
-        elif kind == "order":
-            steps = {s["id"]: s for s in data["steps"]}
-            entry["learner_order"] = [steps[s] for s in order_from_positions(item.answer, item.layout)]
-            entry["steps"] = data["steps"]
-        else:
-            entry["fields"] = data["fields"]
-            entry["figures"] = item.answer or {}
+        data, kind = item.version.data, kinds.get(item.version.kind)
+        entry = {"item": item, "data": data, "kind": kind.name, "outcome": kind.grade(data, item.answer, item.layout),
+                 **kind.describe(data, item.answer, item.layout)}
         out.append(entry)
     return out

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from lms.content import kinds
 from lms.extensions import db
 from lms.orgs.models import Unit
 from lms.progress.models import (ReportCell, ReportDays, ReportDue, ReportItem, ReportMember, ReportOption,
@@ -191,11 +192,7 @@ def first_attempts(attempts: Iterable[tuple[int | None, float, list[tuple[int, A
     for unit_id, score, answers in attempts:
         for version_id, answer, credit, _layout, data in answers:
             right = credit >= 1.0
-            wrong_options = []
-            if data.get("options"):
-                correct = {o["id"] for o in data["options"] if o.get("correct")}
-                chosen = [answer] if isinstance(answer, str) else list(answer or [])
-                wrong_options = [o for o in chosen if o not in correct]
+            wrong_options = kinds.get(data["type"]).wrong_choices(data, answer)
             for unit in up.get(unit_id, []):
                 s = out.row(ReportItem, (unit, version_id))
                 s["answered"] += sign
