@@ -1,0 +1,73 @@
+"""Module 1 (mobile ballot box) in Uzbek, Tajik and Turkmen, following the glossaries."""
+import re
+
+import pytest
+import yaml
+
+from tests.content.test_curriculum import COURSES, curriculum, texts
+
+NEW_LANGUAGES = ("uz", "tg", "tk")
+# "Voting at home" is not the procedure: mobile voting also serves hospitals, detention,
+# remote pastures and military units. The glossaries give the official terms instead.
+AT_HOME = {
+    "uz": re.compile(r"uyda\s+ovoz\s+ber", re.IGNORECASE),
+    "tg": re.compile(r"овоздиҳӣ\s+дар\s+хона|дар\s+хона\s+овоз\s+дод", re.IGNORECASE),
+    "tk": re.compile(r"öýde\s+ses\s+ber", re.IGNORECASE),
+}
+GLOSSARY_TERM = {
+    "uz": "ko‘chma saylov qutisi",
+    "tg": "қуттии сайёр",
+    "tk": "göçme sandyk",
+}
+
+
+def module_one():
+    return curriculum()["mobile-ballot-box"]
+
+
+def numbers(text):
+    return set(re.findall(r"\d+", text))
+
+
+@pytest.mark.parametrize("lang", NEW_LANGUAGES)
+def test_module_one_has_every_text_and_lesson(lang):
+    m = module_one()
+    found = list(texts(m.data)) + list(texts(m.questions))
+    assert found
+    for path, text in found:
+        assert text.get(lang, "").strip(), f"{lang}: {path}"
+    for lesson in m.lessons:
+        assert lesson.body.get(lang, "").strip() and lesson.title.get(lang), f"{lang}: {lesson.id}"
+
+
+@pytest.mark.parametrize("lang", NEW_LANGUAGES)
+def test_numbers_agree_with_english(lang):
+    m = module_one()
+    for path, text in list(texts(m.data)) + list(texts(m.questions)):
+        assert numbers(text[lang]) == numbers(text["en"]), f"{lang}: {path}"
+    for lesson in m.lessons:
+        assert numbers(lesson.body[lang]) == numbers(lesson.body["en"]), f"{lang}: {lesson.id}"
+
+
+@pytest.mark.parametrize("lang", NEW_LANGUAGES)
+def test_no_voting_at_home_and_the_official_term_is_used(lang):
+    m = module_one()
+    everything = [t[lang] for _, t in list(texts(m.data)) + list(texts(m.questions))]
+    everything += [lesson.title[lang] + "\n" + lesson.body[lang] for lesson in m.lessons]
+    for text in everything:
+        assert not AT_HOME[lang].search(text), text[:120]
+    assert GLOSSARY_TERM[lang].lower() in "\n".join(everything).lower()
+
+
+@pytest.mark.parametrize("lang", NEW_LANGUAGES)
+def test_glossary(lang):
+    data = yaml.safe_load((COURSES / "glossary" / f"{lang}.yaml").read_text(encoding="utf-8"))
+    terms = data["terms"]
+    assert len(terms) >= 12
+    assert all(set(t) == {"en", "term", "note"} and t["en"] and t["term"] for t in terms)
+    english = " | ".join(t["en"] for t in terms)
+    for concept in ("mobile ballot box", "voting outside the voting premises", "precinct election commission",
+                    "protocol", "ballot", "voter list", "seal", "observer", "complaint", "polling station",
+                    "early voting", "register of requests"):
+        assert concept in english, concept
+    assert any(GLOSSARY_TERM[lang] in t["term"] for t in terms)
