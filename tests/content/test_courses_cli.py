@@ -84,3 +84,14 @@ def test_import_twice_changes_nothing(app, database):
     second = runner.invoke(args=["courses", "import", str(FIXTURES / "courses")])
     assert "0 created, 0 updated, 1 unchanged, 0 new question version(s)" in second.output
     assert _counts(app) == before
+
+
+def test_check_skips_folders_that_are_not_modules(app, database, tmp_path):
+    root = _copy(tmp_path)
+    (root / "glossary").mkdir()
+    (root / "glossary" / "kk.yaml").write_text("language: kk\nterms: []\n")
+    (root / "broken-module" / "lessons").mkdir(parents=True)  # a module folder that lost its module.yaml
+    result = app.test_cli_runner().invoke(args=["courses", "check", str(root)])
+    assert result.exit_code != 0
+    assert "broken-module/module.yaml:1: file is missing" in result.output
+    assert "glossary" not in result.output
