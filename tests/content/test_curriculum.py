@@ -1,9 +1,11 @@
 """The real curriculum in courses/: its size, its languages, and that every module can be passed."""
 import functools
 import re
+from collections import Counter
 
 import pytest
 import sqlalchemy as sa
+import yaml
 
 from lms.config import ROOT
 from lms.content.format import LANGUAGES, load_tree
@@ -78,6 +80,131 @@ def test_procedure_exercises_exist_where_the_work_needs_them():
     for module_id in ("mobile-ballot-box", "polling-and-count"):
         kinds = {q["type"] for q in curriculum()[module_id].questions}
         assert {"order", "protocol"} <= kinds
+
+
+# ---------------------------------------------------------------- agreement across languages
+
+NATIONAL = ("kk", "ky", "uz", "tg", "tk")
+_NUMBER = re.compile(r"(?<!\d)\d{1,3}(?:[,\u00a0\u202f ]\d{3})+(?!\d)|\d+")
+LONGEST_RATIO = 1.3  # a correct option may be at most 30% longer than the longest distractor
+
+
+def numbers(text):
+    """The numbers in a text, sorted, as digit strings; '1,200' and '1 200' both count as 1200."""
+    return sorted(re.sub(r"\D", "", n) for n in _NUMBER.findall(text))
+
+
+def _where(m, path):
+    """'questions.yaml <question-id>/...' for a path into the question bank, else 'module.yaml ...'."""
+    parts = path.strip("/").split("/")
+    if parts[0] == "questions":
+        return f"questions.yaml {m.questions[int(parts[1])]['id']}/" + "/".join(parts[2:])
+    return f"module.yaml /{'/'.join(parts)}"
+
+
+@pytest.mark.parametrize("module_id", MODULES)
+def test_numbers_agree_across_languages(module_id):
+    """Every language of a text, a lesson and a question carries the same numbers as the English."""
+    m = curriculum()[module_id]
+    wrong = []
+    for path, text in list(texts(m.data)) + list(texts({"questions": m.questions})):
+        for lang, value in text.items():
+            if numbers(value) != numbers(text["en"]):
+                wrong.append(f"{_where(m, path)} [{lang}]: {numbers(value)} != en {numbers(text['en'])}")
+    for lesson in m.lessons:
+        english = numbers(lesson.title["en"] + "\n" + lesson.body["en"])
+        for lang in lesson.body:
+            found = numbers(lesson.title.get(lang, "") + "\n" + lesson.body[lang])
+            if found != english:
+                missing = sorted((Counter(english) - Counter(found)).elements())
+                extra = sorted((Counter(found) - Counter(english)).elements())
+                wrong.append(f"lessons/{lesson.id}.{lang}.md: missing {missing}, extra {extra}")
+    assert not wrong, f"{module_id}: numbers differ from English in\n" + "\n".join(wrong)
+
+
+@pytest.mark.parametrize("module_id", MODULES)
+def test_every_language_of_a_question_is_complete(module_id):
+    """A question offered in a language has its prompt, every option, step or field and the explanation in it,
+    so the right answer is the same in every language (the `correct` flags and answers are shared)."""
+    wrong = []
+    for q in curriculum()[module_id].questions:
+        langs = set(q["prompt"])
+        for path, text in texts(q):
+            if set(text) != langs:
+                wrong.append(f"{q['id']}{path}: {sorted(text)} != prompt {sorted(langs)}")
+    assert not wrong, f"{module_id}:\n" + "\n".join(wrong)
+
+
+# "Voting at home" for what the law calls voting outside the voting premises: the procedure also
+# covers hospitals, detention, pastures and military units (courses/glossary/).
+_AT_HOME = {
+    "kk": [r"үйде\s+дауыс\s+бер", r"үйдегі\s+дауыс\s+бер", r"үйден\s+дауыс\s+бер"],
+    "ky": [r"үйдөн\s+добуш\s+бер", r"үйдө\s+добуш\s+бер", r"үйдөгү\s+добуш\s+бер"],
+}
+
+
+def glossary(lang):
+    return yaml.safe_load((COURSES / "glossary" / f"{lang}.yaml").read_text(encoding="utf-8"))
+
+
+def _at_home_pattern(lang):
+    stems = list(_AT_HOME[lang])
+    for term in glossary(lang)["terms"]:
+        for phrase in term.get("avoid", []):
+            *head, last = phrase.split()
+            stems.append(r"\s+".join(map(re.escape, head + [last[:3]])))
+    return re.compile(r"\b(?:" + "|".join(stems) + ")", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("lang", sorted(_AT_HOME))
+def test_no_voting_at_home_term_in_kazakh_or_kyrgyz(lang):
+    pattern = _at_home_pattern(lang)
+    found = []
+    for module_id in MODULES:
+        m = curriculum()[module_id]
+        for path, text in list(texts(m.data)) + list(texts({"questions": m.questions})):
+            if pattern.search(text.get(lang, "")):
+                found.append(f"{module_id} {_where(m, path)}: {pattern.search(text[lang])[0]!r}")
+        for lesson in m.lessons:
+            source = lesson.title.get(lang, "") + "\n" + lesson.body.get(lang, "")
+            for hit in pattern.finditer(source):
+                found.append(f"{module_id}/lessons/{lesson.id}.{lang}.md: {hit[0]!r}")
+    assert not found, "the 'at home' term instead of the official one (see courses/glossary):\n" + "\n".join(found)
+
+
+def test_glossaries_give_the_official_terms():
+    needed = {"mobile-box", "voting-outside-premises", "precinct-election-commission", "protocol", "observer",
+              "ballot", "voter-list", "seal", "complaint"}
+    for lang in sorted(_AT_HOME):
+        g = glossary(lang)
+        assert g["language"] == lang
+        keys = [t["key"] for t in g["terms"]]
+        assert len(keys) == len(set(keys)) and needed <= set(keys), (lang, needed - set(keys))
+        assert all(t["en"].strip() and t["term"].strip() and "note" in t for t in g["terms"]), lang
+        outside = next(t for t in g["terms"] if t["key"] == "voting-outside-premises")
+        assert outside["avoid"] and not _at_home_pattern(lang).search(outside["term"] + " " + outside["short"])
+    m = curriculum()["mobile-ballot-box"]
+    for lang in sorted(_AT_HOME):
+        official = next(t for t in glossary(lang)["terms"] if t["key"] == "voting-outside-premises")["term"]
+        assert any(official.lower() in lesson.body[lang].lower() for lesson in m.lessons), lang
+
+
+# ---------------------------------------------------------------- option length
+
+@pytest.mark.parametrize("module_id", MODULES)
+def test_the_right_option_does_not_stand_out_by_length(module_id):
+    """In a single-answer question, the correct option is at most 30% longer than the longest distractor,
+    in every language, so the longest option is no clue."""
+    wrong = []
+    for q in curriculum()[module_id].questions:
+        if q["type"] != "single":
+            continue
+        for lang in q["prompt"]:
+            right = [len(o["text"][lang].strip()) for o in q["options"] if o.get("correct")][0]
+            longest = max(len(o["text"][lang].strip()) for o in q["options"] if not o.get("correct"))
+            if right > LONGEST_RATIO * longest:
+                wrong.append(f"{q['id']} [{lang}]: correct {right} chars, longest distractor {longest}")
+    assert not wrong, f"{module_id}: the correct option stands out by length in\n" + "\n".join(wrong)
 
 
 def _import_all(app):
