@@ -293,6 +293,7 @@ def load_tree(root: Path) -> tuple[list[ModuleSpec], list[Problem]]:
         return [], [Problem(_display(root), 1, "not a folder")]
     folders = [root] if (root / "module.yaml").is_file() else sorted(
         p for p in root.iterdir() if p.is_dir() and p.name != "schema" and not p.name.startswith(".")
+        and (p / "module.yaml").is_file()  # other folders (glossary/) are not modules
     )
     modules, problems = [], []
     for folder in folders:
