@@ -286,14 +286,18 @@ def load_module(folder: Path) -> tuple[ModuleSpec | None, list[Problem]]:
     return spec, problems
 
 
+def _is_module_folder(path: Path) -> bool:
+    """A folder with module.yaml, lessons/ or questions.yaml; others (schema/, glossary/) are not modules."""
+    return any((path / name).exists() for name in ("module.yaml", "lessons", "questions.yaml"))
+
+
 def load_tree(root: Path) -> tuple[list[ModuleSpec], list[Problem]]:
     """Load every module below `root` (a courses folder, or one module folder)."""
     root = root.resolve()
     if not root.is_dir():
         return [], [Problem(_display(root), 1, "not a folder")]
     folders = [root] if (root / "module.yaml").is_file() else sorted(
-        p for p in root.iterdir() if p.is_dir() and p.name != "schema" and not p.name.startswith(".")
-        and (p / "module.yaml").is_file()  # other folders (glossary/) are not modules
+        p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".") and _is_module_folder(p)
     )
     modules, problems = [], []
     for folder in folders:

@@ -8,7 +8,7 @@ import yaml
 from tests.content.test_curriculum import COURSES, curriculum, texts
 
 TRANSLATED = {"polling-and-count": ("kk", "ky")}
-AT_HOME = {"kk": "үйде дауыс бер", "ky": "үйдөн добуш бер"}  # any ending: беру, береді, берүү...
+AT_HOME = {"kk": ("үйде дауыс бер",), "ky": ("үйдөн добуш бер", "үйдө добуш бер")}  # any ending: беру, берүү...
 
 
 def numbers(text):
@@ -50,7 +50,7 @@ def test_translation_never_calls_mobile_voting_voting_at_home(module_id, lang):
     everything = [t[lang] for _, t in list(texts(m.data)) + list(texts(m.questions))]
     everything += [m_.body[lang] + m_.title[lang] for m_ in m.lessons]
     for text in everything:
-        assert AT_HOME[lang] not in text.lower(), text[:80]
+        assert not any(term in text.lower() for term in AT_HOME[lang]), text[:80]
 
 
 @pytest.mark.parametrize("lang", ["kk", "ky"])
@@ -67,7 +67,7 @@ def test_glossary_is_a_simple_list_of_terms(lang):
     outside = terms["mobile voting, voting outside the voting premises"]
     assert outside == {"kk": "дауыс беруге арналған үй-жайдан тыс жерде дауыс беру",
                        "ky": "добуш берүүчү жайдан тышкары добуш берүү"}[lang]
-    assert not any(AT_HOME[lang] in t.lower() for t in terms.values())
+    assert not any(term in t.lower() for term in AT_HOME[lang] for t in terms.values())
 
 
 @pytest.mark.parametrize(("module_id", "lang"), list(_translated()))
