@@ -30,15 +30,20 @@ def _services_missing() -> str | None:
     return None
 
 
-@pytest.fixture(scope="module")
-def cluster():
+def running(**settings):
+    """A Cluster with these settings, for a module-scoped fixture; skips (fails in CI) without its services."""
     missing = _services_missing()
     if missing:
         if os.environ.get("CI") == "true":
             pytest.fail(missing)
         pytest.skip(missing)
-    with Cluster(instances=2, workers=2, threads=2, env={"LMS_LOGIN_LIMIT": "6 per minute"}) as c:
+    with Cluster(**settings) as c:
         yield c
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    yield from running(instances=2, workers=2, threads=2, env={"LMS_LOGIN_LIMIT": "6 per minute"})
 
 
 def token(html: str) -> str:

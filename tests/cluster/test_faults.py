@@ -11,19 +11,13 @@ import psycopg
 import pytest
 import requests
 
-from bench._cluster import PG_ADMIN, Cluster
-from tests.cluster.test_cluster import _services_missing, signed_in, token
+from bench._cluster import PG_ADMIN
+from tests.cluster.test_cluster import running, signed_in, token
 
 
 @pytest.fixture(scope="module")
 def cluster():
-    missing = _services_missing()
-    if missing:
-        if os.environ.get("CI") == "true":
-            pytest.fail(missing)
-        pytest.skip(missing)
-    with Cluster(instances=1, workers=2, threads=2, own_redis=True) as c:
-        yield c
+    yield from running(instances=1, workers=2, threads=2, own_redis=True)
 
 
 def _open_attempt(base, s, slug):

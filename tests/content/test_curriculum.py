@@ -68,14 +68,6 @@ def test_english_and_russian_everywhere(module_id):
         assert {"en", "ru"} <= set(lesson.body), lesson.id
 
 
-def test_module_one_in_kazakh_and_kyrgyz():
-    m = curriculum()["mobile-ballot-box"]
-    for path, text in list(texts(m.data)) + list(texts(m.questions)):
-        assert text.get("kk") and text.get("ky"), path
-    for lesson in m.lessons:
-        assert {"kk", "ky"} <= set(lesson.body) and {"kk", "ky"} <= set(lesson.title), lesson.id
-
-
 def test_procedure_exercises_exist_where_the_work_needs_them():
     for module_id in ("mobile-ballot-box", "polling-and-count"):
         kinds = {q["type"] for q in curriculum()[module_id].questions}
