@@ -15,6 +15,7 @@ from flask import abort
 from sqlalchemy.orm import aliased, joinedload
 
 from lms.auth.models import Role, User
+from lms.core.paging import Page, paginate
 from lms.content.models import Module
 from lms.extensions import db
 from lms import events
@@ -26,33 +27,11 @@ from lms.train import audit
 from lms.train.models import AuditEvent, Election
 from lms.train.scope import learners_query, sees_everything, unit_condition
 
-PAGE_SIZE = 50
 RULE_FIELDS = ("due_date", "election_id", "days_before", "counts_from")
 
 
 class AssignError(Exception):
     """An assignment change that is not allowed (the code names the reason)."""
-
-
-@dataclass
-class Page:
-    items: list[Any]
-    total: int
-    page: int
-
-    @property
-    def pages(self) -> int:
-        """The number of pages, at least one."""
-        return max(1, -(-self.total // PAGE_SIZE))
-
-
-def paginate(query: sa.Select, page: int, count_column: Any) -> Page:
-    """One page of `query` (rows as tuples) and the total, in two queries."""
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(
-        query.with_only_columns(count_column).order_by(None).subquery()))
-    page = max(1, min(page, max(1, -(-total // PAGE_SIZE))))
-    rows = db.session.execute(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    return Page(list(rows), total, page)
 
 
 # --- the due rule ------------------------------------------------------------------------------
@@ -199,7 +178,7 @@ def list_assignments(user: User, f: ListFilter) -> Page:
              .outerjoin(Election, Election.id == Assignment.election_id)
              .add_columns(Module, target_unit, learner, assigner, Election)
              .order_by(Assignment.withdrawn_at.is_not(None), Assignment.created_at.desc(), Assignment.id.desc()))
-    page = paginate(query, f.page, Assignment.id)
+    page = paginate(query, f.page, count_by=Assignment.id)
     page.items = [Listed(*row) for row in page.items]
     return page
 

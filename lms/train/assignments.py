@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from lms.auth.models import User
 from lms.content.models import Module
+from lms.core.paging import requested_page
 from lms.core.templating import current_lang
 from lms.extensions import db
 from lms.orgs.models import Unit
@@ -65,11 +66,10 @@ def assignments():
     unit = unit_or_404(current_user, unit_id) if unit_id else None
     if module_id and db.session.get(Module, module_id) is None:
         abort(404)
-    f = svc.ListFilter(module_id=module_id, unit=unit, page=max(1, args.get("page", 1, type=int)))
+    f = svc.ListFilter(module_id=module_id, unit=unit, page=requested_page())
     lang = current_lang()
     return render_template("train/assignments/list.html", page=svc.list_assignments(current_user, f), f=f,
-                           modules=module_choices(lang), units=unit_choices(current_user, lang, max_level=2),
-                           args=args.to_dict())
+                           modules=module_choices(lang), units=unit_choices(current_user, lang, max_level=2))
 
 
 @bp.route("/assignments/new", methods=["GET", "POST"])

@@ -13,6 +13,7 @@ from flask import abort
 from sqlalchemy.orm import joinedload
 
 from lms.auth.models import User
+from lms.core.paging import Page, paginate
 from lms.content.models import Module
 from lms.extensions import db
 from lms import events
@@ -20,7 +21,7 @@ from lms.learn import services
 from lms.learn.models import Assignment
 from lms.orgs.models import Unit, UnitKind, in_subtree
 from lms.train import audit
-from lms.train.assign_service import Page, follow_election, paginate
+from lms.train.assign_service import follow_election
 from lms.learn.models import Attendance, TrainingSession
 from lms.train.models import Election
 from lms.train.scope import learners_query, sees_everything, unit_condition
@@ -82,7 +83,7 @@ def list_elections(user: User, page: int) -> Page:
         Assignment.election_id == Election.id, Assignment.withdrawn_at.is_(None)).scalar_subquery())
     query = (elections_query(user).options(joinedload(Election.country)).add_columns(linked)
              .order_by(Election.polling_date.desc(), Election.id.desc()))
-    return paginate(query, page, Election.id)
+    return paginate(query, page, count_by=Election.id)
 
 
 def _check_dates(polling_date: date, training_opens: date) -> None:
@@ -149,7 +150,7 @@ def list_sessions(user: User, page: int, module_id: int | None = None) -> Page:
              .add_columns(attended).order_by(TrainingSession.held_on.desc(), TrainingSession.id.desc()))
     if module_id:
         query = query.where(TrainingSession.module_id == module_id)
-    return paginate(query, page, TrainingSession.id)
+    return paginate(query, page, count_by=TrainingSession.id)
 
 
 def create_session(actor: User, module_id: int, unit_id: int, held_on: date, place: str,

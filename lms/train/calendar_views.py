@@ -7,6 +7,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from lms.content.models import Module
+from lms.core.paging import requested_page
 from lms.core.templating import current_lang
 from lms.extensions import db
 from lms.train import calendar_service as cal
@@ -16,17 +17,13 @@ from lms.train.scope import sees_everything, trainer_required
 from lms.train.views import bp
 
 
-def _page() -> int:
-    return max(1, request.args.get("page", 1, type=int))
-
-
 # --- elections -----------------------------------------------------------------------------------
 
 @bp.get("/elections")
 @trainer_required
 def elections():
     """Elections in scope, with paging (GET; trainers and admins)."""
-    return render_template("train/elections/list.html", page=cal.list_elections(current_user, _page()))
+    return render_template("train/elections/list.html", page=cal.list_elections(current_user, requested_page()))
 
 
 @bp.route("/elections/new", methods=["GET", "POST"])
@@ -81,7 +78,7 @@ def sessions():
     module_id = request.args.get("module", type=int)
     if module_id and db.session.get(Module, module_id) is None:
         abort(404)
-    return render_template("train/sessions/list.html", page=cal.list_sessions(current_user, _page(), module_id),
+    return render_template("train/sessions/list.html", page=cal.list_sessions(current_user, requested_page(), module_id),
                            modules=module_choices(current_lang()), module_id=module_id)
 
 
