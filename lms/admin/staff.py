@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from lms.admin.staff_forms import EditStaffForm, NewStaffForm, staff_unit_choices
 from lms.admin.views import bp
 from lms.auth.models import Role, User, name_or_username_contains
+from lms.core.paging import paginate
 from lms.core.templating import current_lang
 from lms.extensions import db
 from lms.orgs.models import Unit
@@ -19,7 +20,6 @@ from lms.train.accounts import show_password_next, active_button, password_page
 from lms.train.accounts_forms import ActionForm
 from lms.train.scope import admin_required
 
-PAGE_SIZE = 50
 SELECT_LEVELS = 2  # countries, oblasts and districts: precincts are too many for a select
 ROLE_LABELS = {Role.TRAINER: _l("Trainer"), Role.MONITOR: _l("Monitor"), Role.ADMIN: _l("Administrator")}
 
@@ -60,13 +60,9 @@ def staff():
         query = query.where(User.role == Role(role))
     if q:
         query = query.where(name_or_username_contains(q))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.with_only_columns(User.id).subquery()))
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = max(1, min(request.args.get("page", 1, type=int), pages))
-    people = db.session.scalars(query.order_by(User.full_name, User.id)
-                                .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    page = paginate(query.order_by(User.full_name, User.id), count_by=User.id)
     filters = {k: v for k, v in {"q": q, "role": role}.items() if v}
-    return render_template("admin/staff.html", people=people, total=total, page=page, pages=pages, q=q, role=role,
+    return render_template("admin/staff.html", page=page, q=q, role=role,
                            filters=filters, roles=_role_choices(), role_labels=ROLE_LABELS)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lms.auth.models import User
 from lms.auth.views import safe_next
+from lms.core.paging import requested_page
 from lms.core.templating import current_lang
 from lms.extensions import db
 from lms.orgs.models import Unit
@@ -59,7 +60,7 @@ def learners():
     unit = unit_or_404(current_user, unit_id) if unit_id else None
     state = args.get("state", "") if args.get("state") in ("active", "inactive") else ""
     q = args.get("q", "").strip()[:100]
-    page = svc.learner_page(current_user, q, unit, state, max(1, args.get("page", 1, type=int)))
+    page = svc.learner_page(current_user, q, unit, state, requested_page())
     units = db.session.scalars(units_in_scope(current_user).where(Unit.level < 3)).all()
     filters = {k: v for k, v in {"q": q, "unit": unit.id if unit else None, "state": state}.items() if v}
     return render_template("train/learners/list.html", page=page, units=units, unit=unit, q=q, state=state,

@@ -15,6 +15,7 @@ from sqlalchemy.orm import aliased
 from lms.auth.models import Role, User, name_or_username_contains, new_session_token
 from lms.auth.passwords import hash_temporary_password, temporary_password
 from lms.config import LANGUAGES
+from lms.core.paging import Page, paginate
 from lms.extensions import db
 from lms import events
 from lms.learn.models import AttemptGrant, LearnerProgress
@@ -280,22 +281,7 @@ def batch_done(batch: str, action: str = "users.import") -> bool:
     return any(d.get("batch") == batch for d in details)
 
 
-PAGE_SIZE = 50
-
-
-@dataclass
-class LearnerPage:
-    learners: list[User]
-    total: int
-    page: int
-
-    @property
-    def pages(self) -> int:
-        """The number of pages, at least one."""
-        return max(1, -(-self.total // PAGE_SIZE))
-
-
-def learner_page(actor: User, q: str = "", unit: Unit | None = None, state: str = "", page: int = 1) -> LearnerPage:
+def learner_page(actor: User, q: str = "", unit: Unit | None = None, state: str = "", page: int = 1) -> Page[User]:
     """One page of the learners in scope, filtered, ordered by unit code and name (two queries)."""
     query = learners_query(actor)
     if unit is not None:
@@ -304,13 +290,9 @@ def learner_page(actor: User, q: str = "", unit: Unit | None = None, state: str 
         query = query.where(name_or_username_contains(q))
     if state in ("active", "inactive"):
         query = query.where(User.active if state == "active" else sa.not_(User.active))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.with_only_columns(User.id).subquery()))
-    page = max(1, min(page, max(1, -(-total // PAGE_SIZE))))
     own = aliased(Unit)
     unit_code = sa.select(own.code).where(own.id == User.unit_id).scalar_subquery()
-    learners = db.session.scalars(query.order_by(unit_code, User.full_name, User.id)
-                                  .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).unique().all()
-    return LearnerPage(list(learners), total, page)
+    return paginate(query.order_by(unit_code, User.full_name, User.id), page, count_by=User.id)
 
 
 def grant_attempt(actor: User, learner: User, module_id: int) -> bool:
