@@ -13,6 +13,7 @@ from lms.admin import unit_import
 from lms.admin import units_service as svc
 from lms.admin.units_forms import UnitForm, UnitNamesForm
 from lms.admin.views import bp
+from lms.core.paging import requested_page
 from lms.core.templating import current_lang
 from lms.extensions import db
 from lms.orgs.models import Unit, UnitKind
@@ -41,7 +42,7 @@ def units():
     """The countries, or one unit: its ancestors and a page of its sub-units with their counts."""
     unit_id = request.args.get("unit", type=int)
     unit = _unit_or_404(unit_id) if unit_id is not None else None
-    page = svc.unit_page(unit, max(1, request.args.get("page", 1, type=int)))
+    page = svc.unit_page(unit, requested_page())
     return render_template("admin/units.html", view=page, unit=unit, level_names=svc.LEVEL_NAMES,
                            action_form=ActionForm())
 

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 from lms.auth.models import User
 from lms.config import LANGUAGES
+from lms.core.paging import Page, paginate
 from lms.core.templating import current_lang
 from lms.extensions import db
 from lms.learn.models import Assignment, LearnerProgress
@@ -26,7 +27,6 @@ from lms.train.accounts_service import AccountError
 from lms.learn.models import TrainingSession
 from lms.train.models import Election
 
-PAGE_SIZE = 50
 MAX_NAME = 200
 CODE_RE = re.compile(r"^[A-Z0-9-]{2,40}$")
 REQUIRED_NAMES = ("en", "ru")
@@ -166,16 +166,9 @@ def delete_unit(actor: User | None, unit: Unit) -> list[str]:
 class UnitPage:
     unit: Unit | None  # None: the countries
     ancestors: list[Unit]  # from the country down, without `unit`
-    children: list[Unit]
-    total: int
-    page: int
+    children: Page[Unit]
     sub_units: dict[int, int] = field(default_factory=dict)
     accounts: dict[int, int] = field(default_factory=dict)
-
-    @property
-    def pages(self) -> int:
-        """The number of pages, at least one."""
-        return max(1, -(-self.total // PAGE_SIZE))
 
 
 def active_accounts_below(ids: list[int], level: int) -> dict[int, int]:
@@ -204,13 +197,11 @@ def unit_page(unit: Unit | None, page: int = 1) -> UnitPage:
         ancestors = list(db.session.scalars(sa.select(Unit).where(Unit.id.in_(unit.ancestor_ids()[1:]))
                                             .order_by(Unit.level)))
     query = sa.select(Unit).where(Unit.parent_id == unit.id if unit is not None else Unit.parent_id.is_(None))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.with_only_columns(Unit.id).subquery()))
-    page = max(1, min(page, max(1, -(-total // PAGE_SIZE))))
-    children = list(db.session.scalars(query.order_by(Unit.code).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
-    ids = [c.id for c in children]
+    children = paginate(query.order_by(Unit.code), page, count_by=Unit.id)
+    ids = [c.id for c in children.items]
     sub_units = {}
     if ids and (unit is None or unit.level + 1 < UnitKind.PRECINCT):
         sub_units = dict(db.session.execute(sa.select(Unit.parent_id, sa.func.count(Unit.id))
                                             .where(Unit.parent_id.in_(ids)).group_by(Unit.parent_id)).all())
     level = 0 if unit is None else unit.level + 1
-    return UnitPage(unit, ancestors, children, total, page, sub_units, active_accounts_below(ids, level))
+    return UnitPage(unit, ancestors, children, sub_units, active_accounts_below(ids, level))
