@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.auth.models import Role, User
+from lms.core.paging import paginate
 from lms.orgs.models import Unit
 from lms.reports.models import ReportScope
 from lms.train import audit as audit_log
@@ -15,7 +16,6 @@ from lms.train.models import AuditEvent
 from lms.train.scope import admin_required
 
 bp = Blueprint("admin", __name__)
-PAGE_SIZE = 50
 
 
 @bp.get("/audit")
@@ -29,13 +29,9 @@ def audit():
         query = query.where(AuditEvent.action.like(action.replace("%", "") + "%"))
     if actor:
         query = query.join(User, User.id == AuditEvent.actor_id).where(User.username == actor)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    page = max(1, request.args.get("page", 1, type=int))
-    events = db.session.scalars(query.options(sa.orm.joinedload(AuditEvent.actor))
-                                .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-                                .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    return render_template("admin/audit.html", events=events, total=total, page=page,
-                           pages=max(1, -(-total // PAGE_SIZE)), action=action, actor=actor)
+    page = paginate(query.options(sa.orm.joinedload(AuditEvent.actor))
+                    .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()))
+    return render_template("admin/audit.html", page=page, action=action, actor=actor)
 
 
 @bp.get("/monitors")

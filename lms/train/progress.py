@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from lms.auth.models import Role, User, name_or_username_contains
 from lms.content.models import Module
+from lms.core.paging import Page, paginate
 from lms.extensions import db
 from lms.learn import rules
 from lms.learn.models import LearnerProgress
@@ -16,7 +17,6 @@ from lms.timeutil import today
 from lms.train.scope import unit_condition
 
 STATUSES = tuple(rules.FILTER_LABELS)  # the matrix filters
-PAGE_SIZE = 50
 
 
 @dataclass
@@ -31,15 +31,13 @@ class MatrixFilter:
 @dataclass
 class Matrix:
     modules: list[Module]
-    learners: list[User]
+    page: Page[User]  # the learners of this page, and how many match in all
     cells: dict[tuple[int, int], LearnerProgress] = field(default_factory=dict)
-    total: int = 0
-    page: int = 1
 
     @property
-    def pages(self) -> int:
-        """The number of pages, at least one."""
-        return max(1, -(-self.total // PAGE_SIZE))
+    def learners(self) -> list[User]:
+        """The learners of this page."""
+        return self.page.items
 
 
 def _active_learners(user: User) -> sa.Select:
@@ -90,13 +88,10 @@ def _cells(user_ids: list[int], module_ids: list[int]) -> dict[tuple[int, int], 
 
 def matrix(user: User, f: MatrixFilter) -> Matrix:
     """One page of the progress matrix: the learners matching `f`, the modules and their cells."""
-    base = filtered_learners(user, f)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(base.with_only_columns(User.id).subquery()))
-    page = max(1, min(f.page, max(1, -(-total // PAGE_SIZE))))
-    learners = list(db.session.scalars(_ordered(base).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
+    page = paginate(_ordered(filtered_learners(user, f)), f.page, count_by=User.id)
     modules = _modules(f)
-    cells = _cells([l.id for l in learners], [m.id for m in modules]) if learners else {}
-    return Matrix(modules, learners, cells, total, page)
+    cells = _cells([l.id for l in page.items], [m.id for m in modules]) if page.items else {}
+    return Matrix(modules, page, cells)
 
 
 def _ordered(query: sa.Select) -> sa.Select:
@@ -118,17 +113,16 @@ def export_rows(user: User, f: MatrixFilter, chunk: int = 1000) -> Iterator[tupl
 OVERDUE_PAGE = 500  # rows of the printable overdue list per page
 
 
-def overdue(user: User, module_id: int | None = None, page: int = 1) -> tuple[list[tuple[LearnerProgress, User]], int]:
-    """One page of the overdue (learner, module) pairs in scope, ordered by precinct then name,
-    and how many there are in all."""
-    per_page = OVERDUE_PAGE
+def overdue(user: User, module_id: int | None = None, page: int = 1) -> Page[tuple[LearnerProgress, User]]:
+    """One page of the overdue (learner progress, learner) pairs in scope, ordered by precinct then name,
+    with how many there are in all; a page past the end is empty, so that the printed list says so."""
     query = (_active_learners(user)
              .join(LearnerProgress, LearnerProgress.user_id == User.id)
              .where(status_condition("overdue")))
     if module_id:
         query = query.where(LearnerProgress.module_id == module_id)
-    total = db.session.scalar(query.with_only_columns(sa.func.count()).order_by(None))
-    rows = db.session.execute(query.add_columns(LearnerProgress)
-                              .order_by(Unit.code, User.full_name, LearnerProgress.due_date, LearnerProgress.module_id)
-                              .limit(per_page).offset((page - 1) * per_page)).all()
-    return [(lp, u) for u, lp in rows], total
+    found = paginate(query.add_columns(LearnerProgress)
+                     .order_by(Unit.code, User.full_name, LearnerProgress.due_date, LearnerProgress.module_id),
+                     page, OVERDUE_PAGE, count_by=LearnerProgress.user_id, past_end=True)
+    found.items = [(lp, u) for u, lp in found.items]
+    return found

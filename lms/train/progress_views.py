@@ -9,6 +9,7 @@ from flask_login import current_user
 from lms.i18n import pick
 from lms.content.models import Module
 from lms.core.export import download
+from lms.core.paging import requested_page
 from lms.core.templating import current_lang, format_date_cached
 from lms.extensions import db
 from lms.learn import rules
@@ -29,7 +30,7 @@ def _filter() -> svc.MatrixFilter:
         abort(404)
     status = args.get("status") if args.get("status") in svc.STATUSES else None
     return svc.MatrixFilter(unit=unit, module_id=module_id, status=status, q=args.get("q", "").strip()[:100],
-                            page=max(1, args.get("page", 1, type=int)))
+                            page=requested_page())
 
 
 def _choices():
@@ -142,13 +143,11 @@ def learner_attempt(learner_id: int, attempt_id: int):
 def overdue():
     """Overdue learners in scope, grouped by precinct, with paging (GET; trainers and admins)."""
     module_id = request.args.get("module", type=int)
-    page = max(1, request.args.get("page", 1, type=int))
-    rows, total = svc.overdue(current_user, module_id, page)
+    page = svc.overdue(current_user, module_id, requested_page())
     groups: dict = {}
-    for lp, user in rows:
+    for lp, user in page.items:
         groups.setdefault(user.unit_id, (user.unit, []))[1].append((lp, user))
     modules = {m.id: m for m in db.session.scalars(sa.select(Module))}
-    return render_template("train/overdue.html", groups=list(groups.values()), modules=modules, count=total,
+    return render_template("train/overdue.html", groups=list(groups.values()), modules=modules, page=page,
                            all_modules=[m for m in modules.values() if m.active], module_id=module_id,
-                           today=svc.today(), page=page, pages=max(1, -(-total // svc.OVERDUE_PAGE)),
-                           first=(page - 1) * svc.OVERDUE_PAGE + 1, last=(page - 1) * svc.OVERDUE_PAGE + len(rows))
+                           today=svc.today())
