@@ -78,8 +78,9 @@ def sessions():
     module_id = request.args.get("module", type=int)
     if module_id and db.session.get(Module, module_id) is None:
         abort(404)
-    return render_template("train/sessions/list.html", page=cal.list_sessions(current_user, requested_page(), module_id),
-                           modules=module_choices(current_lang()), module_id=module_id)
+    page = cal.list_sessions(current_user, requested_page(), module_id)
+    return render_template("train/sessions/list.html", page=page, modules=module_choices(current_lang()),
+                           module_id=module_id)
 
 
 @bp.route("/sessions/new", methods=["GET", "POST"])
