@@ -1,11 +1,28 @@
 """Every model, imported in one place for Alembic and the shell."""
 from lms.auth.models import ApiToken, Role, User
 from lms.content.models import Lesson, Module, Question, QuestionVersion
-from lms.learn.models import (Assignment, AttemptGrant, AttemptItem, Attendance, LearnerProgress, LessonCompletion,
-                              ModuleCompletion, QuizAttempt, TrainingSession)
+from lms.learn.models import (
+                              Assignment,
+                              AttemptGrant,
+                              AttemptItem,
+                              Attendance,
+                              LearnerProgress,
+                              LessonCompletion,
+                              ModuleCompletion,
+                              QuizAttempt,
+                              TrainingSession,
+)
 from lms.orgs.models import Unit, UnitKind
-from lms.progress.models import (ReportCell, ReportDays, ReportDue, ReportItem, ReportMember, ReportOption,
-                                 ReportUnit, ReportWeek)
+from lms.progress.models import (
+                              ReportCell,
+                              ReportDays,
+                              ReportDue,
+                              ReportItem,
+                              ReportMember,
+                              ReportOption,
+                              ReportUnit,
+                              ReportWeek,
+)
 from lms.reports.models import ReportScope
 from lms.train.models import AuditEvent, Election
 

@@ -1,9 +1,8 @@
 import logging
 from logging.config import fileConfig
 
-from flask import current_app
-
 from alembic import context
+from flask import current_app
 
 import lms.models  # noqa: E402,F401  every model on the metadata, for autogenerate
 

@@ -2,8 +2,8 @@
 import sqlalchemy as sa
 
 from lms.auth.models import User
-from lms.extensions import db
 from lms.config import ROOT
+from lms.extensions import db
 from tests.conftest import Browser
 
 

@@ -6,7 +6,6 @@ import copy
 import random
 from datetime import date, timedelta
 
-import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

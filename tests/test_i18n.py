@@ -6,9 +6,9 @@ import html
 import re
 
 import pytest
-from babel.messages.plurals import get_plural
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
+from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
 from lms.auth.models import Role

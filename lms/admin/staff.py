@@ -16,7 +16,7 @@ from lms.core.templating import current_lang
 from lms.extensions import db
 from lms.orgs.models import Unit
 from lms.train import accounts_service as svc
-from lms.train.accounts import show_password_next, active_button, password_page
+from lms.train.accounts import active_button, password_page, show_password_next
 from lms.train.accounts_forms import ActionForm
 from lms.train.scope import admin_required
 

@@ -19,8 +19,15 @@ from lms.config import LANGUAGES
 from lms.extensions import db
 from lms.orgs.models import Unit, UnitKind
 from lms.train import audit
-from lms.train.user_import import (IN_CHUNK, Problem, RawRow, normalised_chunks, read_normalised, read_table,
-                                   units_by_code)
+from lms.train.user_import import (
+    IN_CHUNK,
+    Problem,
+    RawRow,
+    normalised_chunks,
+    read_normalised,
+    read_table,
+    units_by_code,
+)
 
 COLUMNS = ("code", "parent_code") + tuple(NAME_COLUMNS[lang] for lang in LANGUAGES)
 REQUIRED = ("code", "parent_code", "name_en", "name_ru")

@@ -18,13 +18,12 @@ from lms.config import LANGUAGES
 from lms.core.paging import Page, paginate
 from lms.core.templating import current_lang
 from lms.extensions import db
-from lms.learn.models import Assignment, LearnerProgress
+from lms.learn.models import Assignment, LearnerProgress, TrainingSession
 from lms.orgs.models import ANCESTOR_COLUMNS, Unit, UnitKind
 from lms.progress.models import ReportMember
 from lms.reports.models import ReportScope
 from lms.train import audit
 from lms.train.accounts_service import AccountError
-from lms.learn.models import TrainingSession
 from lms.train.models import Election
 
 MAX_NAME = 200

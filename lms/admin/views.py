@@ -8,10 +8,10 @@ from flask_login import current_user
 
 from lms.auth.models import Role, User
 from lms.core.paging import paginate
+from lms.extensions import db
 from lms.orgs.models import Unit
 from lms.reports.models import ReportScope
 from lms.train import audit as audit_log
-from lms.extensions import db
 from lms.train.models import AuditEvent
 from lms.train.scope import admin_required
 

@@ -1,12 +1,22 @@
 """Sign in, sign out, change password, choose a language."""
 from __future__ import annotations
 
+import secrets
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-import secrets
-
-from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.content import kinds
-from lms.i18n import pick
 from lms.extensions import JSONType, db
+from lms.i18n import pick
 from lms.timeutil import utcnow
 
 

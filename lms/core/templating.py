@@ -8,8 +8,7 @@ from datetime import datetime
 from flask import Flask, g, request
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
-from lms.i18n import pick
-from lms.i18n import LANGUAGE_NAMES
+from lms.i18n import LANGUAGE_NAMES, pick
 
 
 def current_lang() -> str:

@@ -19,15 +19,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from lms import events
 from lms.auth.models import User
 from lms.auth.passwords import hash_password
 from lms.content import kinds
 from lms.content.models import Lesson, Module, Question, QuestionVersion
 from lms.demo.seed import seed_units
 from lms.extensions import db
-from lms import events
-from lms.learn.models import (Assignment, AttemptItem, LearnerProgress, LessonCompletion, ModuleCompletion,
-                               QuizAttempt)
+from lms.learn.models import Assignment, AttemptItem, LearnerProgress, LessonCompletion, ModuleCompletion, QuizAttempt
 from lms.orgs.models import Unit
 from lms.timeutil import today, utcnow
 

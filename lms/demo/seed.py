@@ -5,12 +5,12 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from lms import events
 from lms.auth.models import Role, User
 from lms.auth.passwords import hash_password
 from lms.content.models import Module
 from lms.demo.data import ACCOUNTS, COUNTRIES, DEMO_ASSIGNMENTS, PRECINCT_NAME, PRECINCTS_PER_DISTRICT
 from lms.extensions import db
-from lms import events
 from lms.learn.models import Assignment
 from lms.orgs.models import Unit
 from lms.timeutil import today

@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import random
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
@@ -15,17 +15,26 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
+from lms import events
 from lms.auth.models import Role, User
 from lms.content import kinds
-from lms.i18n import FALLBACK
 from lms.content.models import Lesson, Module, Question, QuestionVersion
-from lms.extensions import db
-from lms import events
 from lms.core.locks import lock_users
+from lms.extensions import db
+from lms.i18n import FALLBACK
 from lms.learn import rules
-from lms.learn.models import (Assignment, AttemptGrant, AttemptItem, Attendance, LearnerProgress, LessonCompletion,
-                              ModuleCompletion, QuizAttempt, TrainingSession)
-from lms.timeutil import today, utcnow
+from lms.learn.models import (
+    Assignment,
+    AttemptGrant,
+    AttemptItem,
+    Attendance,
+    LearnerProgress,
+    LessonCompletion,
+    ModuleCompletion,
+    QuizAttempt,
+    TrainingSession,
+)
+from lms.timeutil import utcnow
 
 
 class QuizError(Exception):

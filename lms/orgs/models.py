@@ -6,8 +6,8 @@ import enum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.i18n import pick
 from lms.extensions import JSONType, db
+from lms.i18n import pick
 
 
 class UnitKind(enum.IntEnum):

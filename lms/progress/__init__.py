@@ -21,7 +21,6 @@ from lms.extensions import db
 from lms.orgs.models import Unit
 from lms.progress import status, summary
 
-
 CHUNK_ATTEMPTS = 4
 
 

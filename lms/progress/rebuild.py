@@ -15,8 +15,8 @@ from lms.auth.models import User
 from lms.extensions import db
 from lms.learn.models import LearnerProgress
 from lms.progress import status, summary
-from lms.progress.summary import TABLES, Deltas
 from lms.progress.models import ReportMember
+from lms.progress.summary import TABLES, Deltas
 
 TOLERANCE = 1e-6  # sums of scores are floats: the order of additions may differ in the last digits
 

@@ -14,17 +14,24 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 
 from lms.auth.models import Role, User
 from lms.content.models import Lesson, Module
-from lms.extensions import db
-from lms.learn.models import (Assignment, AttemptGrant, AttemptItem, LearnerProgress, LessonCompletion, ModuleCompletion,
-                              QuizAttempt)
 from lms.core.locks import lock_users
+from lms.extensions import db
 from lms.learn import rules
+from lms.learn.models import (
+    Assignment,
+    AttemptGrant,
+    AttemptItem,
+    LearnerProgress,
+    LessonCompletion,
+    ModuleCompletion,
+    QuizAttempt,
+)
 from lms.orgs.models import Unit
 from lms.progress import summary
 from lms.progress.summary import Deltas

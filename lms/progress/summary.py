@@ -17,8 +17,16 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from lms.content import kinds
 from lms.extensions import db
 from lms.orgs.models import Unit
-from lms.progress.models import (ReportCell, ReportDays, ReportDue, ReportItem, ReportMember, ReportOption,
-                                ReportUnit, ReportWeek)
+from lms.progress.models import (
+    ReportCell,
+    ReportDays,
+    ReportDue,
+    ReportItem,
+    ReportMember,
+    ReportOption,
+    ReportUnit,
+    ReportWeek,
+)
 
 CELL_FIELDS = ("assigned", "started", "completed", "scored", "best_sum", "first_passed", "first_sum")
 ITEM_FIELDS = ("answered", "right", "credit_sum", "upper_n", "upper_right", "lower_n", "lower_right")

@@ -6,16 +6,16 @@ from functools import wraps
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, g, jsonify, make_response, request, send_from_directory
+from werkzeug.exceptions import NotFound
 
 from lms.auth.models import ApiToken, Role, User, token_hash
 from lms.config import LANGUAGES
-from lms.i18n import pick
 from lms.content.models import Module
 from lms.extensions import csrf, db
+from lms.i18n import pick
 from lms.orgs.models import Unit
 from lms.reports import services
 from lms.timeutil import utcnow
-from werkzeug.exceptions import NotFound
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)

@@ -23,11 +23,9 @@ from lms.auth.models import Role, User
 from lms.content.models import Lesson, Module, Question, QuestionVersion
 from lms.extensions import db
 from lms.orgs.models import Unit, in_subtree
-from lms.progress.models import (ReportCell, ReportDays, ReportDue, ReportItem, ReportOption, ReportUnit,
-                                 ReportWeek)
+from lms.progress.models import ReportCell, ReportDays, ReportDue, ReportItem, ReportOption, ReportUnit, ReportWeek
 from lms.reports.models import ReportScope
 from lms.timeutil import today
-
 
 # --- scope --------------------------------------------------------------------------------------
 

@@ -10,11 +10,11 @@ from flask_login import current_user
 
 from lms.auth.access import roles_required
 from lms.auth.models import Role, User
-from lms.i18n import pick
 from lms.content.models import Module
 from lms.core.export import download
 from lms.core.templating import current_lang
 from lms.extensions import db
+from lms.i18n import pick
 from lms.learn.models import LearnerProgress
 from lms.reports import charts, services
 from lms.timeutil import today

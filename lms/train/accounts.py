@@ -15,8 +15,14 @@ from lms.core.templating import current_lang
 from lms.extensions import db
 from lms.orgs.models import Unit
 from lms.train import accounts_service as svc
-from lms.train.accounts_forms import (ActionForm, ConfirmImportForm, EditLearnerForm, ImportForm, NewLearnerForm,
-                                      unit_choices)
+from lms.train.accounts_forms import (
+    ActionForm,
+    ConfirmImportForm,
+    EditLearnerForm,
+    ImportForm,
+    NewLearnerForm,
+    unit_choices,
+)
 from lms.train.scope import learner_or_404, trainer_required, unit_condition, unit_or_404, units_in_scope
 from lms.train.user_import import check_file, check_rows, normalised_chunks, read_normalised
 from lms.train.views import bp

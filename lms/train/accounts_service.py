@@ -12,12 +12,12 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import aliased
 
+from lms import events
 from lms.auth.models import Role, User, name_or_username_contains, new_session_token
 from lms.auth.passwords import hash_temporary_password, temporary_password
 from lms.config import LANGUAGES
 from lms.core.paging import Page, paginate
 from lms.extensions import db
-from lms import events
 from lms.learn.models import AttemptGrant, LearnerProgress
 from lms.orgs.models import Unit, in_subtree
 from lms.timeutil import utcnow

@@ -14,11 +14,11 @@ import sqlalchemy as sa
 from flask import abort
 from sqlalchemy.orm import aliased, joinedload
 
-from lms.auth.models import Role, User
-from lms.core.paging import Page, paginate
-from lms.content.models import Module
-from lms.extensions import db
 from lms import events
+from lms.auth.models import Role, User
+from lms.content.models import Module
+from lms.core.paging import Page, paginate
+from lms.extensions import db
 from lms.learn import rules
 from lms.learn.models import Assignment
 from lms.orgs.models import Unit, in_subtree

@@ -17,8 +17,15 @@ from lms.core.templating import current_lang
 from lms.extensions import db
 from lms.orgs.models import Unit
 from lms.train import assign_service as svc
-from lms.train.assign_forms import (AssignmentForm, ConfirmForm, DueForm, as_choices, election_label,
-                                    module_choices, unit_choices)
+from lms.train.assign_forms import (
+    AssignmentForm,
+    ConfirmForm,
+    DueForm,
+    as_choices,
+    election_label,
+    module_choices,
+    unit_choices,
+)
 from lms.train.calendar_service import election_choices, unit_country_id
 from lms.train.models import Election
 from lms.train.scope import trainer_required, unit_or_404

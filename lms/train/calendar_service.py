@@ -12,17 +12,16 @@ import sqlalchemy as sa
 from flask import abort
 from sqlalchemy.orm import joinedload
 
-from lms.auth.models import User
-from lms.core.paging import Page, paginate
-from lms.content.models import Module
-from lms.extensions import db
 from lms import events
+from lms.auth.models import User
+from lms.content.models import Module
+from lms.core.paging import Page, paginate
+from lms.extensions import db
 from lms.learn import services
-from lms.learn.models import Assignment
+from lms.learn.models import Assignment, Attendance, TrainingSession
 from lms.orgs.models import Unit, UnitKind, in_subtree
 from lms.train import audit
 from lms.train.assign_service import follow_election
-from lms.learn.models import Attendance, TrainingSession
 from lms.train.models import Election
 from lms.train.scope import learners_query, sees_everything, unit_condition
 

@@ -11,11 +11,9 @@ from lms.core.paging import requested_page
 from lms.core.templating import current_lang
 from lms.extensions import db
 from lms.train import calendar_service as cal
-from lms.train.assign_forms import (AttendanceForm, ElectionForm, SessionForm, as_choices, module_choices,
-                                    unit_choices)
+from lms.train.assign_forms import AttendanceForm, ElectionForm, SessionForm, as_choices, module_choices, unit_choices
 from lms.train.scope import sees_everything, trainer_required
 from lms.train.views import bp
-
 
 # --- elections -----------------------------------------------------------------------------------
 

@@ -8,7 +8,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.auth.models import User
-from lms.content.models import Module
 from lms.extensions import JSONType, db
 from lms.orgs.models import Unit
 from lms.timeutil import today, utcnow

@@ -13,7 +13,6 @@ from lms.extensions import db
 from lms.learn import rules
 from lms.learn.models import LearnerProgress
 from lms.orgs.models import Unit, in_subtree
-from lms.timeutil import today
 from lms.train.scope import unit_condition
 
 STATUSES = tuple(rules.FILTER_LABELS)  # the matrix filters

@@ -6,12 +6,12 @@ from flask import abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lms.i18n import pick
 from lms.content.models import Module
 from lms.core.export import download
 from lms.core.paging import requested_page
 from lms.core.templating import current_lang, format_date_cached
 from lms.extensions import db
+from lms.i18n import pick
 from lms.learn import rules
 from lms.learn.models import LearnerProgress, QuizAttempt
 from lms.learn.views import attempt_details
@@ -20,6 +20,7 @@ from lms.train import progress as svc
 from lms.train.accounts_forms import ActionForm
 from lms.train.scope import learner_or_404, trainer_required, unit_or_404, units_in_scope
 from lms.train.views import bp
+
 
 def _filter() -> svc.MatrixFilter:
     args = request.args

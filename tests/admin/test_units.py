@@ -10,11 +10,10 @@ import sqlalchemy as sa
 
 from lms.auth.models import Role
 from lms.extensions import db
-from lms.learn.models import LearnerProgress
+from lms.learn.models import LearnerProgress, TrainingSession
 from lms.orgs.models import Unit
 from lms.progress.models import ReportUnit
 from lms.reports.models import ReportScope
-from lms.learn.models import TrainingSession
 from lms.train.models import AuditEvent, Election
 from tests.conftest import count_queries
 from tests.train.test_accounts import events

@@ -143,6 +143,7 @@ def test_tampered_answers_are_ignored(app, browser, make, course):
 
 def test_editing_a_question_keeps_old_attempts(app, browser, make, course, tmp_path):
     import shutil
+
     from lms.content.format import load_tree
     from lms.content.importer import import_modules
     from tests.conftest import FIXTURES

@@ -9,9 +9,8 @@ import yaml
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from lms.auth.models import ApiToken
+from lms.auth.models import ApiToken, token_hash
 from lms.extensions import db
-from lms.auth.models import token_hash
 from tests.reports.test_reports import data, login  # noqa: F401  (`data` is a fixture)
 
 SPEC_PATH = Path(__file__).parents[2] / "lms" / "static" / "openapi.yaml"

@@ -5,8 +5,7 @@ import sqlalchemy as sa
 
 from lms.auth.models import Role
 from lms.extensions import db
-from lms.learn.models import Assignment, LearnerProgress
-from lms.learn.models import TrainingSession
+from lms.learn.models import Assignment, LearnerProgress, TrainingSession
 from lms.train.models import AuditEvent, Election
 from tests.conftest import Browser, count_queries
 from tests.learn.helpers import answers, start_quiz, submit

@@ -6,8 +6,7 @@ import sqlalchemy as sa
 from lms.extensions import db
 from lms.learn.models import Assignment, LearnerProgress
 from lms.train.models import AuditEvent, Election
-from tests.train.test_assignments import (assign, audit_actions, complete_module, rows, setup_world, signed_in,
-                                          snapshot)
+from tests.train.test_assignments import assign, audit_actions, complete_module, rows, setup_world, signed_in, snapshot
 
 TODAY = date.today()
 

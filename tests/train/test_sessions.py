@@ -5,8 +5,7 @@ import sqlalchemy as sa
 
 from lms.content.models import Module
 from lms.extensions import db
-from lms.learn.models import LearnerProgress, ModuleCompletion
-from lms.learn.models import Attendance, TrainingSession
+from lms.learn.models import Attendance, LearnerProgress, ModuleCompletion, TrainingSession
 from lms.train.models import AuditEvent
 from tests.train.test_assignments import audit_actions, complete_module, rows, setup_world, signed_in, snapshot
 
