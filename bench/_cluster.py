@@ -139,7 +139,7 @@ class Cluster:
     def start_instance(self, port: int | None = None) -> int:
         """Start one gunicorn instance (on `port`, or a free one) and wait until it answers."""
         port = port or free_port()
-        log = open(self.tmp / f"gunicorn-{port}.log", "ab")
+        log = open(self.tmp / f"gunicorn-{port}.log", "ab")  # noqa: SIM115  (the process writes it until stopped)
         proc = subprocess.Popen(
             [str(BIN / "gunicorn"), "--config", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
              "--workers", str(self.workers), "--threads", str(self.threads), "wsgi:app"],
@@ -183,7 +183,7 @@ http {{
 """)
         (self.tmp / "site.conf").write_text(site)
         self.nginx = subprocess.Popen([nginx, "-p", str(self.tmp), "-c", str(conf), "-g", "daemon off;"],
-                                      stdout=subprocess.DEVNULL, stderr=open(self.tmp / "nginx.out", "ab"))
+                                      stdout=subprocess.DEVNULL, stderr=open(self.tmp / "nginx.out", "ab"))  # noqa: SIM115
         wait_for("127.0.0.1", self.port)
 
     # --- use

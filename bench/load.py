@@ -52,7 +52,9 @@ class Official(HttpUser):
 
     def on_start(self) -> None:
         """Sign in through the form, from an address of one's own (as nginx passes it)."""
-        self.client.headers["X-Forwarded-For"] = f"10.{random.randint(0, 255)}.{random.randint(0, 255)}.{random.randint(1, 254)}"
+        self.client.headers["X-Forwarded-For"] = (
+            f"10.{random.randint(0, 255)}.{random.randint(0, 255)}.{random.randint(1, 254)}"
+        )
         page = self.client.get("/login", name="login page")
         with self.client.post("/login", data={"username": self.username, "password": self.password,
                                               "csrf_token": _token(page.text)},

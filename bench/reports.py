@@ -87,11 +87,11 @@ def run(database_url: str, learners: int, repeat: int) -> None:
     print(f"{'SELECT count(*) completions':<30}{1:>8}{baseline:>9.1f}{1:>12.1f}")
     for name, path in reports.items():
         statements: list[str] = []
-        listener = lambda *a: statements.append(a[2])  # noqa: E731
+        listener = lambda *a, seen=statements: seen.append(a[2])  # noqa: E731
         sa.event.listen(engine, "before_cursor_execute", listener)
         assert client.get(path).status_code == 200
         sa.event.remove(engine, "before_cursor_execute", listener)
-        ms = timed(lambda: client.get(path).data)
+        ms = timed(lambda path=path: client.get(path).data)
         ratio = ms / baseline
         print(f"{name:<30}{len(statements):>8}{ms:>9.1f}{ratio:>12.1f}  {'ok' if ratio <= TARGET else 'OVER TARGET'}")
     with app.app_context():

@@ -25,7 +25,7 @@ TARGET = 1.2
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_writes"
 
 # Runs inside one tree (cwd), with only URLs and commands that both versions share.
-CHILD = r'''
+CHILD = r"""
 import json, re, statistics, sys, time
 sys.path.insert(0, ".")
 import sqlalchemy as sa
@@ -52,7 +52,8 @@ from lms.auth.passwords import hash_password
 with app.app_context():
     slug = "mobile-ballot-box"
     mid = db.session.scalar(sa.text("SELECT id FROM modules WHERE slug = :s"), {"s": slug})
-    lesson = db.session.scalar(sa.text("SELECT slug FROM lessons WHERE module_id = :m AND active ORDER BY position LIMIT 1"), {"m": mid})
+    lesson = db.session.scalar(sa.text(
+        "SELECT slug FROM lessons WHERE module_id = :m AND active ORDER BY position LIMIT 1"), {"m": mid})
     users = db.session.execute(sa.text(
         "SELECT u.id, u.username FROM learner_progress lp JOIN users u ON u.id = lp.user_id "
         "WHERE lp.module_id = :m AND lp.status = 'not_started' AND u.active ORDER BY u.id LIMIT :n"),
@@ -87,7 +88,7 @@ for _, username in users:
     submit_ms.append(1000 * (time.perf_counter() - start))
     assert r.status_code == 303, r.status_code
 print(json.dumps({"read": statistics.median(read_ms), "submit": statistics.median(submit_ms)}))
-'''
+"""
 
 
 def measure(tree: Path, url: str, learners: int, samples: int) -> dict[str, float]:

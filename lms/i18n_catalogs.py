@@ -18,8 +18,11 @@ def fill_english(path: Path = EN) -> int:
         catalog = read_po(f, locale="en")
     changed = 0
     for message in catalog:
-        if message.id and (message.fuzzy or not message.string or message.string != message.id
-                           if not isinstance(message.id, (list, tuple)) else tuple(message.string) != tuple(message.id)):
+        if message.id and (
+            message.fuzzy or not message.string or message.string != message.id
+            if not isinstance(message.id, (list, tuple))
+            else tuple(message.string) != tuple(message.id)
+        ):
             message.string = message.id if not isinstance(message.id, (list, tuple)) else tuple(message.id)
             message.flags.discard("fuzzy")
             changed += 1

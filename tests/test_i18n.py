@@ -154,7 +154,7 @@ def role_pages(app, make, course) -> dict[str, list[str]]:
             "monitor": ["/reports/completion", "/reports/knowledge", "/account/tokens", "/account/password"]}
 
 
-@pytest.mark.parametrize("lang", [l for l in LANGUAGES if l != "en"])
+@pytest.mark.parametrize("lang", [lang for lang in LANGUAGES if lang != "en"])
 def test_main_pages_have_no_untranslated_english(app, make, course, lang, database):
     pages = role_pages(app, make, course)
     fragments = english_fragments(lang)
@@ -193,7 +193,9 @@ def test_language_choice_order(app, make, database):
     """The user's setting, then the sign-in page's choice, then the browser's, then the site default."""
     client = app.test_client()
     assert 'lang="ky"' in client.get("/login", headers={"Accept-Language": "ky,ru;q=0.5"}).get_data(as_text=True)
-    assert f'lang="{app.config["LMS_DEFAULT_LOCALE"]}"' in client.get("/login", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert f'lang="{app.config["LMS_DEFAULT_LOCALE"]}"' in client.get(
+        "/login", headers={"Accept-Language": "fr"}
+    ).get_data(as_text=True)
     browser = Browser(client)
     browser.post("/language", {"lang": "tg", "next": "/login"}, from_page="/login")
     assert 'lang="tg"' in client.get("/login", headers={"Accept-Language": "ky"}).get_data(as_text=True)

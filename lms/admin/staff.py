@@ -41,7 +41,7 @@ def _set_unit_choices(form, current: Unit | None = None) -> None:
 
 def _field(form, name: str):
     """The form field an AccountError names (the full name when the form has no such field)."""
-    return form[name] if name in form else form.full_name
+    return form[name] if name in form else form.full_name  # noqa: SIM401  (a form has no get())
 
 
 def _role_choices() -> list[tuple[str, str]]:

@@ -71,7 +71,9 @@ def name_problems(names: Mapping[str, str]) -> list[tuple[str, str]]:
     problems = []
     for lang in REQUIRED_NAMES:
         if not names.get(lang):
-            problems.append((lang, _("Enter the name in English.") if lang == "en" else _("Enter the name in Russian.")))
+            problems.append(
+                (lang, _("Enter the name in English.") if lang == "en" else _("Enter the name in Russian."))
+            )
     for lang, name in names.items():
         if len(name) > MAX_NAME:
             problems.append((lang, _("The name in column %(column)s is longer than %(max)s characters.",
@@ -182,7 +184,7 @@ def active_accounts_below(ids: list[int], level: int) -> dict[int, int]:
         key, condition = sa.func.coalesce(column, Unit.id), sa.or_(Unit.id.in_(ids), column.in_(ids))
     rows = db.session.execute(sa.select(key, sa.func.count(User.id)).select_from(User)
                               .join(Unit, Unit.id == User.unit_id).where(User.active, condition).group_by(key))
-    return {unit_id: count for unit_id, count in rows}
+    return dict(rows.all())  # a Result has keys(): dict() would take it for a mapping
 
 
 def unit_page(unit: Unit | None, page: int = 1) -> UnitPage:

@@ -40,8 +40,9 @@ def monitors():
     """Monitors, the countries whose reports each may read, and whether they may see names."""
     people = db.session.scalars(sa.select(User).where(User.role == Role.MONITOR).order_by(User.username)).all()
     scopes: dict[int, list[Unit]] = {}
-    for user_id, unit in db.session.execute(sa.select(ReportScope.user_id, Unit).join(Unit, Unit.id == ReportScope.unit_id)
-                                            .order_by(Unit.code)):
+    for user_id, unit in db.session.execute(
+        sa.select(ReportScope.user_id, Unit).join(Unit, Unit.id == ReportScope.unit_id).order_by(Unit.code)
+    ):
         scopes.setdefault(user_id, []).append(unit)
     return render_template("admin/monitors.html", people=people, scopes=scopes)
 

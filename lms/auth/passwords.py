@@ -38,7 +38,10 @@ def hash_temporary_password(password: str) -> str:
 def verify_password(stored_hash: str | None, password: str) -> bool:
     """True if `password` matches; spends the same effort when there is no hash."""
     try:
-        return _hasher().verify(stored_hash or current_app.extensions["lms_dummy_hash"], password) and stored_hash is not None
+        return (
+            _hasher().verify(stored_hash or current_app.extensions["lms_dummy_hash"], password)
+            and stored_hash is not None
+        )
     except (VerificationError, InvalidHashError):
         return False
 

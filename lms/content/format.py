@@ -146,7 +146,14 @@ def _load_lessons(folder: Path, rel: str, mod: dict[str, Any], doc: _Yaml, probl
             m = _LESSON_FILE.match(path.name)
             frel = f"{rel}/lessons/{path.name}"
             if not m or m["lang"] not in LANGUAGES:
-                problems.append(Problem(frel, 1, f"unexpected file; lesson files are named <lesson-id>.<lang>.md with lang in {', '.join(LANGUAGES)}"))
+                problems.append(
+                    Problem(
+                        frel,
+                        1,
+                        "unexpected file; lesson files are named <lesson-id>.<lang>.md with lang in "
+                        + ", ".join(LANGUAGES),
+                    )
+                )
                 continue
             if m["id"] not in mod["lessons"]:
                 problems.append(Problem(frel, 1, f"lesson '{m['id']}' is not listed under 'lessons' in module.yaml"))
@@ -165,7 +172,11 @@ def _load_lessons(folder: Path, rel: str, mod: dict[str, Any], doc: _Yaml, probl
             frel = f"{rel}/lessons/{lesson_id}.{lang}.md"
             if path is None:
                 if lang in REQUIRED_LANGUAGES:
-                    problems.append(Problem(doc.rel, doc.line(["lessons", pos]), f"lesson '{lesson_id}' has no {lang} file ({frel})"))
+                    problems.append(
+                        Problem(
+                            doc.rel, doc.line(["lessons", pos]), f"lesson '{lesson_id}' has no {lang} file ({frel})"
+                        )
+                    )
                 continue
             try:
                 text = path.read_text(encoding="utf-8")
@@ -194,7 +205,9 @@ def _check_question(q: dict[str, Any], idx: int, doc: _Yaml, lesson_ids: set[str
         out.append(at(["topic"], f"topic '{q['topic']}' is not a lesson of this module"))
     kind = kinds.REGISTRY.get(q["type"])
     if kind is None:  # the schema lists the type names; this catches a schema ahead of the code
-        out.append(at(["type"], f"unknown question type '{q['type']}'; known types: {', '.join(sorted(kinds.REGISTRY))}"))
+        out.append(
+            at(["type"], f"unknown question type '{q['type']}'; known types: {', '.join(sorted(kinds.REGISTRY))}")
+        )
     else:
         out += kind.validate(q, at)
     return out
@@ -220,7 +233,9 @@ def load_module(folder: Path) -> tuple[ModuleSpec | None, list[Problem]]:
         return None, schema_problems
     mod = doc.data
     if mod["id"] != folder.name:
-        problems.append(Problem(doc.rel, doc.line(["id"]), f"id '{mod['id']}' must match the folder name '{folder.name}'"))
+        problems.append(
+            Problem(doc.rel, doc.line(["id"]), f"id '{mod['id']}' must match the folder name '{folder.name}'")
+        )
     spec = ModuleSpec(mod["id"], mod)
     spec.lessons = _load_lessons(folder, rel, mod, doc, problems)
     qdoc = _read_yaml(folder / "questions.yaml", f"{rel}/questions.yaml", problems)
@@ -232,12 +247,20 @@ def load_module(folder: Path) -> tuple[ModuleSpec | None, list[Problem]]:
             seen: set[str] = set()
             for idx, q in enumerate(questions):
                 if q["id"] in seen:
-                    problems.append(Problem(qdoc.rel, qdoc.line(["questions", idx, "id"]), f"question id '{q['id']}' is used twice"))
+                    problems.append(
+                        Problem(qdoc.rel, qdoc.line(["questions", idx, "id"]), f"question id '{q['id']}' is used twice")
+                    )
                 seen.add(q["id"])
                 problems += _check_question(q, idx, qdoc, set(mod["lessons"]))
             if mod["questions_per_attempt"] > len(questions):
-                problems.append(Problem(doc.rel, doc.line(["questions_per_attempt"]),
-                                        f"questions_per_attempt is {mod['questions_per_attempt']} but the bank has {len(questions)} questions"))
+                problems.append(
+                    Problem(
+                        doc.rel,
+                        doc.line(["questions_per_attempt"]),
+                        f"questions_per_attempt is {mod['questions_per_attempt']} "
+                        f"but the bank has {len(questions)} questions",
+                    )
+                )
             spec.questions = questions
     return spec, problems
 

@@ -52,7 +52,7 @@ def import_modules(specs: list[ModuleSpec]) -> ImportReport:
     report = ImportReport()
     for spec in specs:
         values = _module_values(spec)
-        full_hash = digest({"module": values, "lessons": [(l.id, l.title, l.body) for l in spec.lessons],
+        full_hash = digest({"module": values, "lessons": [(ls.id, ls.title, ls.body) for ls in spec.lessons],
                             "questions": spec.questions})
         module = db.session.scalar(sa.select(Module).where(Module.slug == spec.id))
         if module is None:
@@ -81,7 +81,9 @@ def import_modules(specs: list[ModuleSpec]) -> ImportReport:
 
 
 def _sync_lessons(module: Module, spec: ModuleSpec) -> None:
-    existing = {l.slug: l for l in db.session.scalars(sa.select(Lesson).where(Lesson.module_id == module.id))}
+    existing = {
+        lesson.slug: lesson for lesson in db.session.scalars(sa.select(Lesson).where(Lesson.module_id == module.id))
+    }
     for lesson_spec in spec.lessons:
         html = {lang: markdown_to_html(text) for lang, text in lesson_spec.body.items()}
         h = digest([lesson_spec.title, lesson_spec.body])
@@ -112,7 +114,9 @@ def _sync_questions(module: Module, spec: ModuleSpec) -> int:
             question = Question(module_id=module.id, slug=data["id"], topic=data.get("topic"), version=1)
             db.session.add(question)
             db.session.flush()
-            db.session.add(QuestionVersion(question_id=question.id, number=1, kind=data["type"], data=data, content_hash=h))
+            db.session.add(
+                QuestionVersion(question_id=question.id, number=1, kind=data["type"], data=data, content_hash=h)
+            )
             new_versions += 1
             continue
         question.active, question.topic = True, data.get("topic")

@@ -51,7 +51,9 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[A
                     headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
 
 
-def xlsx_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "Report") -> Response:
+def xlsx_response(
+    filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "Report"
+) -> Response:
     """An XLSX download of the table, formula-like text made safe."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])

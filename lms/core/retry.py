@@ -26,9 +26,7 @@ def retryable(error: DBAPIError) -> bool:
     state = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
     if state in RETRY_STATES:
         return True
-    if isinstance(error, OperationalError) and "database is locked" in str(error.orig):
-        return True
-    return False
+    return isinstance(error, OperationalError) and "database is locked" in str(error.orig)
 
 
 class RetryingFlask(Flask):

@@ -25,7 +25,9 @@ def seed() -> None:
 @demo_cli.command("generate")
 @click.option("--learners", type=click.IntRange(1, 2_000_000), required=True, help="How many synthetic learners.")
 @click.option("--seed", "random_seed", type=int, default=1998, help="Random seed, for repeatable data.")
-@click.option("--oblast", "oblasts", multiple=True, help="Put the learners under these oblast codes (default: all ten).")
+@click.option(
+    "--oblast", "oblasts", multiple=True, help="Put the learners under these oblast codes (default: all ten)."
+)
 def generate(learners: int, random_seed: int, oblasts: tuple[str, ...]) -> None:
     """Synthetic learners with assignments, lessons read, attempts and completions (for benchmarks)."""
     from lms.demo.generate import generate_learners

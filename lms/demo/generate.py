@@ -130,9 +130,14 @@ def generate_learners(learners: int, seed: int = 1998, oblast_codes: list[str] |
         raise RuntimeError("no modules imported; run 'flask --app wsgi courses import' first")
     lessons = {m.id: db.session.scalars(sa.select(Lesson.id).where(Lesson.module_id == m.id, Lesson.active)).all()
                for m in modules}
-    bank = {m.id: db.session.scalars(sa.select(QuestionVersion).join(
-        Question, QuestionVersion.question_id == Question.id).where(
-        Question.module_id == m.id, Question.active, QuestionVersion.number == Question.version)).all() for m in modules}
+    bank = {
+        m.id: db.session.scalars(
+            sa.select(QuestionVersion)
+            .join(Question, QuestionVersion.question_id == Question.id)
+            .where(Question.module_id == m.id, Question.active, QuestionVersion.number == Question.version)
+        ).all()
+        for m in modules
+    }
     # Each question's right and wrong answer, graded once: (version id, difficulty, {right?: (layout, answer, credit)})
     variants = {}
     for module_id, versions in bank.items():
@@ -152,7 +157,9 @@ def generate_learners(learners: int, seed: int = 1998, oblast_codes: list[str] |
     now = utcnow()
     for oblast in oblasts:
         for m in modules:
-            db.session.add(Assignment(module_id=m.id, unit_id=oblast.id, due_date=today() + timedelta(days=rng.randint(-20, 40))))
+            db.session.add(
+                Assignment(module_id=m.id, unit_id=oblast.id, due_date=today() + timedelta(days=rng.randint(-20, 40)))
+            )
             stats["assignments"] += 1
     db.session.flush()
     # people already in these oblasts (the demo trainer, an earlier run's learners) get them too
@@ -176,7 +183,9 @@ def generate_learners(learners: int, seed: int = 1998, oblast_codes: list[str] |
             read = module_lessons if state >= 0.4 else module_lessons[: rng.randint(1, len(module_lessons))]
             start = now - timedelta(days=rng.randint(1, 120), minutes=rng.randint(0, 1440))
             for i, lesson_id in enumerate(read):
-                reads.append({"user_id": uid, "lesson_id": lesson_id, "completed_at": start + timedelta(minutes=10 * i)})
+                reads.append(
+                    {"user_id": uid, "lesson_id": lesson_id, "completed_at": start + timedelta(minutes=10 * i)}
+                )
             if state < 0.4:
                 continue
             skill = rng.uniform(-0.25, 0.15)
@@ -186,16 +195,29 @@ def generate_learners(learners: int, seed: int = 1998, oblast_codes: list[str] |
                 drawn = rng.sample(variants[m.id], min(m.questions_per_attempt, len(variants[m.id])))
                 total = 0.0
                 for pos, (vid, ease, both) in enumerate(drawn):
-                    layout, answer, credit, raw_answer, raw_layout, data = both[rng.random() < ease + skill + 0.1 * (number - 1)]
+                    layout, answer, credit, raw_answer, raw_layout, data = both[
+                        rng.random() < ease + skill + 0.1 * (number - 1)
+                    ]
                     total += credit
                     items.append({"attempt_id": aid, "position": pos, "question_version_id": vid,
                                   "layout": layout, "answer": answer, "credit": credit})
                 score = round(100 * total / len(drawn), 1)
                 submitted = start + timedelta(hours=number, minutes=30)
                 passed = score >= m.pass_mark
-                attempts.append({"id": aid, "user_id": uid, "module_id": m.id, "number": number,
-                                 "module_version": m.version, "pass_mark": m.pass_mark, "started_at": submitted - timedelta(minutes=15),
-                                 "submitted_at": submitted, "score": score, "passed": passed})
+                attempts.append(
+                    {
+                        "id": aid,
+                        "user_id": uid,
+                        "module_id": m.id,
+                        "number": number,
+                        "module_version": m.version,
+                        "pass_mark": m.pass_mark,
+                        "started_at": submitted - timedelta(minutes=15),
+                        "submitted_at": submitted,
+                        "score": score,
+                        "passed": passed,
+                    }
+                )
                 best = max(best or 0.0, score)
                 if passed:
                     passed_at = submitted
@@ -231,7 +253,16 @@ def _postgresql() -> bool:
 
 
 def _analyse() -> None:
-    for model in (User, Unit, Assignment, LessonCompletion, QuizAttempt, AttemptItem, ModuleCompletion, LearnerProgress):
+    for model in (
+        User,
+        Unit,
+        Assignment,
+        LessonCompletion,
+        QuizAttempt,
+        AttemptItem,
+        ModuleCompletion,
+        LearnerProgress,
+    ):
         db.session.execute(sa.text(f"ANALYZE {model.__table__.name}"))
 
 

@@ -296,7 +296,7 @@ def update_completion(user: User, module: Module, since: date | None = None) -> 
     if not scores:
         return
     best = max(scores)
-    if not {l.id for l in module.lessons} <= lessons_read(user, module, since):
+    if not {lesson.id for lesson in module.lessons} <= lessons_read(user, module, since):
         return
     if module.requires_attendance and not attended(user, module, since):
         return

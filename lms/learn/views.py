@@ -99,7 +99,9 @@ def attempt(attempt_id: int):
     attempt = _own_attempt_or_404(attempt_id)
     if attempt.is_open:
         return render_template("learn/quiz.html", attempt=attempt, module=attempt.module)
-    return render_template("learn/result.html", attempt=attempt, module=attempt.module, details=attempt_details(attempt))
+    return render_template(
+        "learn/result.html", attempt=attempt, module=attempt.module, details=attempt_details(attempt)
+    )
 
 
 @bp.post("/attempts/<int:attempt_id>/answers")

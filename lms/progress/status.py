@@ -2,10 +2,11 @@
 
 The rules are lms.learn.rules: only live assignments count, work before an assignment's
 `counts_from` day does not, the earliest due date applies; a module is complete when its lessons
-are read, its quiz passed and (where required) a session attended (lms.learn.services). lms.progress calls `refresh` from
-its event subscribers, in the same transaction as the write. Each learner's rows are recomputed
-under a lock on the learner (lms.core.locks), compared with the stored rows, and only the
-difference is written: upserts and deletes, never delete-all-and-insert.
+are read, its quiz passed and (where required) a session attended (lms.learn.services).
+lms.progress calls `refresh` from its event subscribers, in the same transaction as the write.
+Each learner's rows are recomputed under a lock on the learner (lms.core.locks), compared with
+the stored rows, and only the difference is written: upserts and deletes, never
+delete-all-and-insert.
 
 The item analysis counts the first attempts of every learner in `report_members` (active, with
 a unit) under that membership: a move or deactivation carries their first attempts with it.
@@ -204,7 +205,7 @@ def _compute(learners: set[int], reach: dict[int, list[int]], unit_of: dict[int,
         if lesson_id in lesson_module:
             reads[(uid, lesson_module[lesson_id])][lesson_id] = at
     attempts: dict[tuple[int, int], list] = defaultdict(list)
-    for uid, module_id, number, score, passed, at in session.execute(
+    for uid, module_id, _number, score, passed, at in session.execute(
             sa.select(QuizAttempt.user_id, QuizAttempt.module_id, QuizAttempt.number, QuizAttempt.score,
                       QuizAttempt.passed, QuizAttempt.submitted_at)
             .where(QuizAttempt.user_id.in_(learners), QuizAttempt.submitted_at.is_not(None))

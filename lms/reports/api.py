@@ -140,17 +140,29 @@ def knowledge():
     report = services.knowledge(viewer, unit, module)
     slugs = dict(db.session.execute(sa.select(Module.id, Module.slug)).all())
     return jsonify(
-        unit=unit.code if unit else None, module=module.slug,
-        questions=[{
-            "question": item.question.slug, "version": item.version.number, "topic": item.question.topic,
-            "prompt": pick(item.version.data["prompt"], lang), "answered": item.answered, "right": item.right,
-            "difficulty": item.difficulty, "discrimination": item.discrimination,
-            "wrong_options": [{"option": o, "chosen": n} for o, n in item.wrong_options],
-        } for item in report.items],
-        topics=[{"lesson": lesson.slug if lesson else None, "answered": a, "right": r} for lesson, a, r in report.topics],
-        oblasts=[{"code": o.code, "name": o.name(lang),
-                  "average_first_score": {slugs[k]: v for k, v in scores.items()}}
-                 for o, scores in report.oblast_map],
+        unit=unit.code if unit else None,
+        module=module.slug,
+        questions=[
+            {
+                "question": item.question.slug,
+                "version": item.version.number,
+                "topic": item.question.topic,
+                "prompt": pick(item.version.data["prompt"], lang),
+                "answered": item.answered,
+                "right": item.right,
+                "difficulty": item.difficulty,
+                "discrimination": item.discrimination,
+                "wrong_options": [{"option": o, "chosen": n} for o, n in item.wrong_options],
+            }
+            for item in report.items
+        ],
+        topics=[
+            {"lesson": lesson.slug if lesson else None, "answered": a, "right": r} for lesson, a, r in report.topics
+        ],
+        oblasts=[
+            {"code": o.code, "name": o.name(lang), "average_first_score": {slugs[k]: v for k, v in scores.items()}}
+            for o, scores in report.oblast_map
+        ],
     )
 
 

@@ -8,9 +8,11 @@ def bar_chart(items: list[tuple[str, float | None]], title: str, unit: str = "%"
     """Horizontal bars, one per item, with the value written at the end of each bar."""
     row, label_w, bar_w = 26, 190, 320
     height = row * len(items) + 10
-    parts = [f'<svg class="chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {label_w + bar_w + 60} {height}" '
-             f'width="100%" preserveAspectRatio="xMinYMin meet">',
-             f"<title>{escape(title)}</title>"]
+    parts = [
+        f'<svg class="chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {label_w + bar_w + 60} {height}" '
+        f'width="100%" preserveAspectRatio="xMinYMin meet">',
+        f"<title>{escape(title)}</title>",
+    ]
     for i, (label, value) in enumerate(items):
         y = 5 + i * row
         width = 0 if value is None else max(1, bar_w * min(value, maximum) / maximum)
@@ -18,7 +20,9 @@ def bar_chart(items: list[tuple[str, float | None]], title: str, unit: str = "%"
         parts.append(f'<text x="{label_w - 8}" y="{y + 17}" text-anchor="end" font-size="13" fill="#0b0c0c">'
                      f"{escape(label[:28])}</text>")
         parts.append(f'<rect x="{label_w}" y="{y + 3}" width="{width:.1f}" height="18" fill="#1d4f91"/>')
-        parts.append(f'<text x="{label_w + width + 6:.1f}" y="{y + 17}" font-size="13" fill="#0b0c0c">{escape(text)}</text>')
+        parts.append(
+            f'<text x="{label_w + width + 6:.1f}" y="{y + 17}" font-size="13" fill="#0b0c0c">{escape(text)}</text>'
+        )
     parts.append("</svg>")
     return Markup("".join(parts))
 

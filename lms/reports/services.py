@@ -127,8 +127,14 @@ def children_of(viewer: User, unit: Unit | None) -> list[Unit]:
     return list(db.session.scalars(sa.select(Unit).where(Unit.parent_id == unit.id).order_by(Unit.code)))
 
 
-def completion(viewer: User, unit: Unit | None, module_id: int | None = None,
-               date_from: date | None = None, date_to: date | None = None, role: str | None = "learner") -> CompletionReport:
+def completion(
+    viewer: User,
+    unit: Unit | None,
+    module_id: int | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    role: str | None = "learner",
+) -> CompletionReport:
     """Figures for the children of `unit` and for the unit itself; `role` picks whose figures
     ("learner": precinct officials, "trainer": trainers taking modules, None: both)."""
     units = children_of(viewer, unit)
@@ -166,9 +172,10 @@ def completion(viewer: User, unit: Unit | None, module_id: int | None = None,
     due_cond = [ReportDue.module_id == module_id] if module_id else []
     due_cond += [ReportDue.role == role] if role else []
     for unit_id, pending in db.session.execute(
-            sa.select(ReportDue.unit_id, sa.func.sum(ReportDue.pending))
-            .where(ReportDue.unit_id.in_(targets), ReportDue.due_date < today(), *due_cond)  # lms.learn.rules.is_overdue
-            .group_by(ReportDue.unit_id)):
+        sa.select(ReportDue.unit_id, sa.func.sum(ReportDue.pending))
+        .where(ReportDue.unit_id.in_(targets), ReportDue.due_date < today(), *due_cond)  # lms.learn.rules.is_overdue
+        .group_by(ReportDue.unit_id)
+    ):
         for r in into(unit_id):
             r.overdue += pending or 0
     days_cond = [ReportDays.module_id == module_id] if module_id else []
@@ -282,7 +289,9 @@ def knowledge(viewer: User, unit: Unit | None, module: Module) -> KnowledgeRepor
     for version_id, row in rows.items():
         row.wrong_options = sorted(((o, n) for o, n in wrong[version_id].items() if n), key=lambda x: -x[1])[:3]
     items = sorted(rows.values(), key=lambda r: (r.difficulty if r.difficulty is not None else 2, r.question.slug))
-    lessons = {l.slug: l for l in db.session.scalars(sa.select(Lesson).where(Lesson.module_id == module.id))}
+    lessons = {
+        lesson.slug: lesson for lesson in db.session.scalars(sa.select(Lesson).where(Lesson.module_id == module.id))
+    }
     topics: dict[str | None, list[int]] = defaultdict(lambda: [0, 0])
     for r in rows.values():
         topics[r.question.topic][0] += r.answered

@@ -136,8 +136,15 @@ def knowledge():
     report = services.knowledge(current_user, unit, module)
     lang = current_lang()
     topic_chart = charts.bar_chart(
-        [((lesson.title and pick(lesson.title, lang)) if lesson else _("Other"), round(100 * right / answered, 1) if answered else None)
-         for lesson, answered, right in report.topics], _("Right at the first attempt, by lesson topic"))
+        [
+            (
+                (lesson.title and pick(lesson.title, lang)) if lesson else _("Other"),
+                round(100 * right / answered, 1) if answered else None,
+            )
+            for lesson, answered, right in report.topics
+        ],
+        _("Right at the first attempt, by lesson topic"),
+    )
     return render_template("reports/knowledge.html", report=report, modules=_modules(), module=module,
                            topic_chart=topic_chart, args=request.args.to_dict(),
                            units=services.children_of(current_user, unit))

@@ -274,7 +274,7 @@ def import_learners(actor: User | None, rows: list[ImportRow], source: str = "",
 
 
 def batch_done(batch: str, action: str = "users.import") -> bool:
-    """True when a confirmed import (audit `action`) with this one-time batch id was already written (a resubmitted form)."""
+    """True when a confirmed import (audit `action`) with this batch id was already written (a resubmitted form)."""
     if not batch:
         return False
     details = db.session.scalars(sa.select(AuditEvent.details).where(AuditEvent.action == action))

@@ -269,7 +269,7 @@ def create(actor: User, module_ids: Iterable[int], unit_ids: Iterable[int], lear
     out = Created()
     skipped: list[tuple[int | None, int | None]] = []
     for module in modules:
-        targets = [(u, None) for u in units] + [(None, l) for l in learners]
+        targets = [(u, None) for u in units] + [(None, learner) for learner in learners]
         for unit, learner in targets:
             key = (module.id, unit.id if unit else None, learner.id if learner else None)
             if key in existing:

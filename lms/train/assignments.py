@@ -49,7 +49,7 @@ def _check_country(form: DueForm, rule: svc.DueRule, units: list[Unit], learners
     """An assignment may follow only an election of its targets' country."""
     if rule.kind != "election" or rule.election is None:
         return
-    countries = {unit_country_id(u) for u in units} | {unit_country_id(l.unit) for l in learners if l.unit}
+    countries = {unit_country_id(u) for u in units} | {unit_country_id(p.unit) for p in learners if p.unit}
     if countries - {rule.election.country_id}:
         form.election.errors.append(_("This election is held in another country than the units or learners chosen."))
 
@@ -98,7 +98,7 @@ def assignment_new():
         if not form.errors:
             try:
                 created = svc.create(current_user, form.modules.data, [u.id for u in units],
-                                     [l.id for l in learners], rule)
+                                     [p.id for p in learners], rule)
             except svc.AssignError:
                 abort(400)
             db.session.commit()

@@ -1,4 +1,7 @@
-"""Trainer workspace records: elections and the audit log (sessions and attendance are learning records, lms.learn.models)."""
+"""Trainer workspace records: elections and the audit log.
+
+In-person sessions and attendance are learning records (lms.learn.models)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

@@ -89,7 +89,7 @@ def matrix(user: User, f: MatrixFilter) -> Matrix:
     """One page of the progress matrix: the learners matching `f`, the modules and their cells."""
     page = paginate(_ordered(filtered_learners(user, f)), f.page, count_by=User.id)
     modules = _modules(f)
-    cells = _cells([l.id for l in page.items], [m.id for m in modules]) if page.items else {}
+    cells = _cells([u.id for u in page.items], [m.id for m in modules]) if page.items else {}
     return Matrix(modules, page, cells)
 
 

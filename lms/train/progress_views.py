@@ -16,6 +16,7 @@ from lms.learn import rules
 from lms.learn.models import LearnerProgress, QuizAttempt
 from lms.learn.views import attempt_details
 from lms.orgs.models import Unit
+from lms.timeutil import today as today_
 from lms.train import progress as svc
 from lms.train.accounts_forms import ActionForm
 from lms.train.scope import learner_or_404, trainer_required, unit_or_404, units_in_scope
@@ -69,11 +70,12 @@ def progress():
     f = _filter()
     units, modules = _choices()
     m = svc.matrix(current_user, f)
-    today, labels = svc.today(), status_labels()
-    rows = [(l, [cell_view(m.cells.get((l.id, mod.id)), today, labels) for mod in m.modules]) for l in m.learners]
+    today, labels = today_(), status_labels()
+    rows = [(person, [cell_view(m.cells.get((person.id, mod.id)), today, labels) for mod in m.modules])
+            for person in m.learners]
     return render_template("train/progress.html", m=m, rows=rows, f=f, units=units,
                            all_modules=modules, statuses=svc.STATUSES, args=request.args.to_dict(),
-                           today=svc.today())
+                           today=today_())
 
 
 def _cell_text(cell: LearnerProgress | None, today, labels: dict[str, str]) -> str:
@@ -97,16 +99,25 @@ def progress_export(fmt: str):
         header += [f"{title}: {_('status')}", f"{title}: {_('best score')}", f"{title}: {_('attempts')}",
                    f"{title}: {_('completed on')}"]
 
-    today, labels = svc.today(), status_labels()
+    today, labels = today_(), status_labels()
 
     def rows():
         """Yield one export row per learner: account, unit, and status, score, attempts, date per module."""
         for user, mods, cells in svc.export_rows(current_user, f):
-            row = [user.full_name, user.username, user.unit.code if user.unit else "", user.unit.name(lang) if user.unit else ""]
+            row = [
+                user.full_name,
+                user.username,
+                user.unit.code if user.unit else "",
+                user.unit.name(lang) if user.unit else "",
+            ]
             for m in mods:
                 cell = cells.get((user.id, m.id))
-                row += [_cell_text(cell, today, labels), cell.best_score if cell else None, cell.attempts if cell else None,
-                        cell.completed_at.date() if cell and cell.completed_at else None]
+                row += [
+                    _cell_text(cell, today, labels),
+                    cell.best_score if cell else None,
+                    cell.attempts if cell else None,
+                    cell.completed_at.date() if cell and cell.completed_at else None,
+                ]
             yield row
 
     return download(fmt, "progress", header, rows(), "Progress")
@@ -123,7 +134,7 @@ def learner(learner_id: int):
     attempts = db.session.execute(
         sa.select(QuizAttempt, Module).join(Module, Module.id == QuizAttempt.module_id)
         .where(QuizAttempt.user_id == person.id).order_by(QuizAttempt.started_at.desc())).all()
-    return render_template("train/learner.html", person=person, rows=rows, attempts=attempts, today=svc.today(),
+    return render_template("train/learner.html", person=person, rows=rows, attempts=attempts, today=today_(),
                            action_form=ActionForm(), status_labels=status_labels())
 
 
@@ -151,4 +162,4 @@ def overdue():
     modules = {m.id: m for m in db.session.scalars(sa.select(Module))}
     return render_template("train/overdue.html", groups=list(groups.values()), modules=modules, page=page,
                            all_modules=[m for m in modules.values() if m.active], module_id=module_id,
-                           today=svc.today())
+                           today=today_())

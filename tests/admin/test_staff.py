@@ -26,7 +26,9 @@ def setup_staff(make):
 def rows(page: str) -> list[str]:
     """The visible text of each body row of the staff table."""
     body = re.search(r"<tbody>(.*?)</tbody>", page, re.S).group(1)
-    return [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", r)).split()) for r in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+    return [
+        " ".join(html.unescape(re.sub(r"<[^>]+>", " ", r)).split()) for r in re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    ]
 
 
 def flashed(browser) -> str:
@@ -172,7 +174,10 @@ def test_edit_and_move_a_trainer(app, browser, make, course):
     assert 'value="Timur Trenerov"' in page and f'<option selected value="{tree["KZ-A"]}">' in page
     assert "Role" not in page and 'name="role"' not in page and 'name="username"' not in page
 
-    assert edit(browser, ids["trainer"], full_name="Timur Trenerov-Ali", unit=tree["KZ-A"], language="ru").status_code == 303
+    assert (
+        edit(browser, ids["trainer"], full_name="Timur Trenerov-Ali", unit=tree["KZ-A"], language="ru").status_code
+        == 303
+    )
     [(action, target, unit, details, actor)] = events(app)
     assert action == "user.update" and details["full_name"] == ["Timur Trenerov", "Timur Trenerov-Ali"]
     assert details["locale"] == [None, "ru"] and "unit" not in details and actor == ids["admin"]

@@ -1,4 +1,5 @@
-"""The organisation tree for admins: browse with counts, create, rename, delete when empty, bulk import (web and CLI)."""
+"""The organisation tree for admins: browse with counts, create, rename, delete when empty, bulk import."""
+
 import html
 import io
 import re
@@ -186,13 +187,22 @@ def test_create_a_country_an_oblast_and_a_precinct(app, browser, make):
     assert response.status_code == 303 and response.headers["Location"] == "/admin/units"
     assert "Uzbekistan has been added." in flashed(browser)
     uz = units_by_code(app, "UZ")
-    assert units(app)["UZ"] == (0, None, None, None, None, {"en": "Uzbekistan", "ru": "Узбекистан", "uz": "Oʻzbekiston"})
+    assert units(app)["UZ"] == (
+        0,
+        None,
+        None,
+        None,
+        None,
+        {"en": "Uzbekistan", "ru": "Узбекистан", "uz": "Oʻzbekiston"},
+    )
 
     response = browser.post(f"/admin/units/{uz}/new", {"code": "UZ-SAM"} | names("Samarkand", "Самарканд"))
     assert response.status_code == 303 and response.headers["Location"] == f"/admin/units?unit={uz}"
     assert units(app)["UZ-SAM"][:5] == (1, uz, uz, None, None)
 
-    response = browser.post(f"/admin/units/{tree['KZ-A-1']}/new", {"code": "KZ-A-1-3"} | names("Precinct 3", "Участок 3"))
+    response = browser.post(
+        f"/admin/units/{tree['KZ-A-1']}/new", {"code": "KZ-A-1-3"} | names("Precinct 3", "Участок 3")
+    )
     assert response.status_code == 303
     assert units(app)["KZ-A-1-3"][:5] == (3, tree["KZ-A-1"], tree["KZ"], tree["KZ-A"], tree["KZ-A-1"])
 
@@ -280,7 +290,9 @@ def test_delete_an_empty_unit_and_its_report_rows(app, browser, make):
 
     # an empty country too
     country = make.unit("TM")
-    assert browser.post(f"/admin/units/{country}/delete", from_page="/admin/units").headers["Location"] == "/admin/units"
+    assert (
+        browser.post(f"/admin/units/{country}/delete", from_page="/admin/units").headers["Location"] == "/admin/units"
+    )
     assert "TM" not in units(app)
 
 

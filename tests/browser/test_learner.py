@@ -20,7 +20,12 @@ def test_learner_completes_a_module_on_a_phone(app, make, course, live_server, c
     context = chromium.new_context(viewport={"width": 320, "height": 640}, java_script_enabled=javascript)
     page = context.new_page()
     outside = []
-    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(live_server) and not r.url.startswith("data:") else None)
+    page.on(
+        "request",
+        lambda r: (
+            outside.append(r.url) if not r.url.startswith(live_server) and not r.url.startswith("data:") else None
+        ),
+    )
 
     page.goto(live_server + "/login")
     page.fill("#username", "ann")

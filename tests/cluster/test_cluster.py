@@ -135,7 +135,9 @@ def test_one_submission_sent_to_both_instances_is_graded_once(cluster):
     assert codes == [303] * 4, codes
     rows = cluster.sql("SELECT submitted_at IS NOT NULL, score FROM quiz_attempts WHERE id = :id", id=int(attempt))
     assert len(rows) == 1 and rows[0][0]
-    attempts = cluster.sql("SELECT count(*) FROM quiz_attempts a JOIN users u ON u.id = a.user_id "
-                           "WHERE u.username = 'learner' AND a.module_id = (SELECT id FROM modules WHERE slug = 'observers')")
+    attempts = cluster.sql(
+        "SELECT count(*) FROM quiz_attempts a JOIN users u ON u.id = a.user_id "
+        "WHERE u.username = 'learner' AND a.module_id = (SELECT id FROM modules WHERE slug = 'observers')"
+    )
     assert attempts == [(1,)]
     assert "match" in cluster.flask("reports", "rebuild", "--check")

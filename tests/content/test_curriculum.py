@@ -203,7 +203,7 @@ def _import_all(app):
     with app.app_context():
         report = import_modules(list(curriculum().values()))
         db.session.commit()
-        return report, {slug: mid for slug, mid in db.session.execute(sa.select(Module.slug, Module.id))}
+        return report, dict(db.session.execute(sa.select(Module.slug, Module.id)).all())
 
 
 def test_import_of_the_whole_set_is_idempotent(app, database):

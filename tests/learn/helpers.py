@@ -22,10 +22,12 @@ def attempt_items(app, attempt_id):
 def answers(app, attempt_id, right=True, partial_multiple=False):
     """Form data answering every item right (or wrong)."""
     form = {}
-    for pos, kind, data, layout in attempt_items(app, attempt_id):
+    for pos, kind, data, _layout in attempt_items(app, attempt_id):
         key = f"q{pos}"
         if kind == "single":
-            good = [o["id"] for o in data["options"] if o.get("correct") == right or (not right and not o.get("correct"))]
+            good = [
+                o["id"] for o in data["options"] if o.get("correct") == right or (not right and not o.get("correct"))
+            ]
             form[key] = good[0]
         elif kind == "multiple":
             good = [o["id"] for o in data["options"] if o.get("correct")]

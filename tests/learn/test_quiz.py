@@ -52,7 +52,7 @@ def test_quiz_page_never_contains_the_answers(app, browser, make, course):
     for secret in ("correct", "explanation", "Two members, ideally", "100 = 70 + 5 + 25", 'value="25"'):
         assert secret not in html
     # the order question is never served already in order
-    for pos, kind, data, layout in attempt_items(app, aid):
+    for _pos, kind, data, layout in attempt_items(app, aid):
         if kind == "order":
             assert layout != [s["id"] for s in data["steps"]]
 

@@ -144,7 +144,9 @@ def test_names_only_at_precinct_level_and_only_when_allowed(app, data):
     precinct = f"/reports/completion?unit={tree['KZ-A-1-1']}"
     assert "Aida One" not in login(app, "monitor").get(precinct).get_data(as_text=True)
     assert "Aida One" in login(app, "trainer").get(precinct).get_data(as_text=True)
-    assert "Aida One" not in login(app, "trainer").get(f"/reports/completion?unit={tree['KZ-A-1']}").get_data(as_text=True)
+    assert "Aida One" not in login(app, "trainer").get(f"/reports/completion?unit={tree['KZ-A-1']}").get_data(
+        as_text=True
+    )
     with app.app_context():
         db.session.execute(sa.update(User).where(User.username == "monitor").values(can_see_names=True))
         db.session.commit()

@@ -143,8 +143,10 @@ def test_edit_and_move_a_learner(app, browser, make, course):
     browser.login("trainer")
     page = browser.get(f"/train/learners/{ids['ann']}/edit").get_data(as_text=True)
     assert 'value="Ann Akhmetova"' in page
-    response = browser.post(f"/train/learners/{ids['ann']}/edit",
-                            {"full_name": "Ann Akhmetova-Nur", "unit": tree["KZ-A-1-1"], "language": "ru", "active": "y"})
+    response = browser.post(
+        f"/train/learners/{ids['ann']}/edit",
+        {"full_name": "Ann Akhmetova-Nur", "unit": tree["KZ-A-1-1"], "language": "ru", "active": "y"},
+    )
     assert response.status_code == 303
     [(action, target, unit, details, actor)] = events(app)
     assert action == "user.update" and details["full_name"] == ["Ann Akhmetova", "Ann Akhmetova-Nur"]
@@ -228,7 +230,9 @@ def test_learners_and_monitors_are_refused(app, browser, make, role):
         assert browser.get(url).status_code == 403, url
     posts = urls[1:4] + [f"/train/learners/{ids['ann']}/{a}" for a in ("reset-password", "deactivate", "reactivate")]
     for url in posts:
-        response = browser.post(url, {"full_name": "X", "unit": tree["KZ-A-1-1"], "language": "ru"}, from_page="/learn/")
+        response = browser.post(
+            url, {"full_name": "X", "unit": tree["KZ-A-1-1"], "language": "ru"}, from_page="/learn/"
+        )
         assert response.status_code == 403, url
     assert snapshot(app) == before
 

@@ -162,7 +162,9 @@ def test_at_most_twenty_thousand_rows(app, browser, make):
 def test_confirmation_is_checked_again(app, browser, make):
     tree = setup_oblasts(make)
     browser.login("trainer")
-    page = upload(browser, (HEADER + "Ann Smith,,KZ-A-1-1,\nBob Brown,bob.b,KZ-A-1-2,\n").encode()).get_data(as_text=True)
+    page = upload(browser, (HEADER + "Ann Smith,,KZ-A-1-1,\nBob Brown,bob.b,KZ-A-1-2,\n").encode()).get_data(
+        as_text=True
+    )
     form = confirm_form(page)
     tampered = dict(form, data=[form["data"][0].replace("KZ-A-1-2", "KG-A-1-1")])
     response = confirm(browser, tampered)

@@ -19,7 +19,7 @@ def longest_run(sequence: list[str], correct: list[str]) -> int:
     """Length of the longest stretch of `sequence` in which each step is followed by its true successor."""
     if not sequence:
         return 0
-    successor = {a: b for a, b in zip(correct, correct[1:])}
+    successor = dict(zip(correct, correct[1:]))
     best = run = 1
     for a, b in zip(sequence, sequence[1:]):
         run = run + 1 if successor.get(a) == b else 1

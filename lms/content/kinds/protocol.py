@@ -74,7 +74,9 @@ class Protocol(QuestionKind):
         for n, check in enumerate(data["checks"]):
             left, right = parse_equation(check["equation"])
             terms = left + right
-            if any(not isinstance(figures.get(t), int) for t in terms) or sum(figures[t] for t in left) != sum(figures[t] for t in right):
+            if any(not isinstance(figures.get(t), int) for t in terms) or sum(figures[t] for t in left) != sum(
+                figures[t] for t in right
+            ):
                 broken.append(n)
         return Outcome((len(data["fields"]) - len(wrong)) / len(data["fields"]), broken, wrong)
 
