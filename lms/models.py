@@ -1,5 +1,5 @@
 """Every model, imported in one place for Alembic and the shell."""
-from lms.auth.models import ApiToken, Role, User
+from lms.auth.models import ApiToken, Role, ShownOnce, SignIn, User
 from lms.content.models import Lesson, Module, Question, QuestionVersion
 from lms.learn.models import (
                               Assignment,
@@ -30,5 +30,6 @@ __all__ = [
     "ApiToken", "Assignment", "AttemptGrant", "AttemptItem", "Attendance", "AuditEvent", "Election",
     "LearnerProgress", "Lesson", "LessonCompletion", "Module", "ModuleCompletion", "Question", "QuestionVersion",
     "QuizAttempt", "ReportCell", "ReportDays", "ReportDue", "ReportItem", "ReportMember", "ReportOption",
-    "ReportScope", "ReportUnit", "ReportWeek", "Role", "TrainingSession", "Unit", "UnitKind", "User",
+    "ReportScope", "ReportUnit", "ReportWeek", "Role", "ShownOnce", "SignIn", "TrainingSession", "Unit", "UnitKind",
+    "User",
 ]

@@ -50,9 +50,11 @@ class User(UserMixin, db.Model):
 
     unit: Mapped[Unit | None] = relationship(lazy="joined")
 
+    sign_in_id = None  # the SignIn of this request's session: set on load, not a column
+
     def get_id(self) -> str:
-        """The session token Flask-Login keeps in the session cookie (not the user id)."""
-        return self.session_token
+        """What Flask-Login keeps in the session cookie: the account's session token and the sign-in's id."""
+        return f"{self.session_token}.{self.sign_in_id}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
@@ -62,6 +64,41 @@ class User(UserMixin, db.Model):
     def has_role(self, *roles: Role) -> bool:
         """True if the user has one of `roles`."""
         return self.role in roles
+
+
+def new_sign_in_id() -> str:
+    """A random, unguessable id for one sign-in."""
+    return secrets.token_urlsafe(32)
+
+
+class SignIn(db.Model):
+    """One signed-in session. Signing out ends it, so a copied cookie stops working; changing the
+    account's session token (password change, reset, deactivation) ends every one at once."""
+
+    __tablename__ = "sign_ins"
+
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True, default=new_sign_in_id)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+
+
+class ShownOnce(db.Model):
+    """A one-time password waiting to be shown once to the staff member who issued it.
+
+    It stays on the server (the session cookie carries only this row's random id), is deleted
+    when shown, and is never shown after SHOWN_ONCE_MINUTES."""
+
+    __tablename__ = "shown_once"
+
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True, default=new_sign_in_id)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    shown_to_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    secret: Mapped[str] = mapped_column(sa.String(128))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+SHOWN_ONCE_MINUTES = 15
 
 
 def name_or_username_contains(q: str) -> sa.ColumnElement[bool]:

@@ -22,7 +22,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from lms.auth.access import roles_required
 from lms.auth.forms import ChangePasswordForm, LoginForm, TokenForm
-from lms.auth.models import ApiToken, Role, User, new_session_token, token_hash
+from lms.auth.models import ApiToken, Role, SignIn, User, new_session_token, token_hash
 from lms.auth.passwords import hash_password, needs_rehash, verify_password
 from lms.config import LANGUAGES
 from lms.extensions import db, limiter, login_manager
@@ -34,13 +34,21 @@ login_manager.login_message = None
 login_manager.session_protection = "basic"
 
 
-_USER_BY_TOKEN = sa.select(User).where(User.session_token == sa.bindparam("token"))
+_USER_BY_SIGN_IN = (sa.select(User).join(SignIn, SignIn.user_id == User.id)
+                    .where(User.session_token == sa.bindparam("token"), SignIn.id == sa.bindparam("sign_in"),
+                           SignIn.ended_at.is_(None)))
 
 
 @login_manager.user_loader
-def load_user(token: str) -> User | None:
-    """The user whose session token is `token`, for Flask-Login, or None."""
-    return db.session.scalar(_USER_BY_TOKEN, {"token": token})
+def load_user(session_id: str) -> User | None:
+    """The user of a live sign-in, for Flask-Login (one query), or None: signed out, or the token changed."""
+    token, _, sign_in = session_id.partition(".")
+    if not sign_in:
+        return None
+    user = db.session.scalar(_USER_BY_SIGN_IN, {"token": token, "sign_in": sign_in})
+    if user is not None:
+        user.sign_in_id = sign_in
+    return user
 
 
 def safe_next(target: str | None) -> str | None:
@@ -69,7 +77,10 @@ def login():
             if needs_rehash(user.password_hash):
                 user.password_hash = hash_password(form.password.data)
             user.last_login_at = utcnow()
+            sign_in = SignIn(user_id=user.id)
+            db.session.add(sign_in)
             db.session.commit()
+            user.sign_in_id = sign_in.id
             login_user(user)
             if user.must_change_password:
                 return redirect(url_for("auth.change_password"))
@@ -80,7 +91,11 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    """Sign out and return to the sign-in page (POST; signed-in users)."""
+    """Sign out, ending this sign-in on the server too, and return to the sign-in page (POST; signed-in users)."""
+    if current_user.is_authenticated and current_user.sign_in_id:
+        db.session.execute(sa.update(SignIn).where(SignIn.id == current_user.sign_in_id, SignIn.ended_at.is_(None))
+                           .values(ended_at=utcnow()))
+        db.session.commit()
     logout_user()
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))

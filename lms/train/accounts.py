@@ -2,18 +2,21 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
+import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from lms.auth.models import User
+from lms.auth.models import SHOWN_ONCE_MINUTES, ShownOnce, User
 from lms.auth.views import safe_next
 from lms.core.paging import requested_page
 from lms.core.templating import current_lang
 from lms.extensions import db
 from lms.orgs.models import Unit
+from lms.timeutil import utcnow
 from lms.train import accounts_service as svc
 from lms.train.accounts_forms import (
     ActionForm,
@@ -52,8 +55,15 @@ def _set_unit_choices(form, current: Unit | None = None) -> None:
 
 
 def show_password_next(issued: svc.Issued, url: str | None = None):
-    """Keep the password for one showing on the next page (`url`, by default the learner's)."""
-    session[_SHOWN] = [issued.user.id, issued.password]
+    """Keep the password on the server for one showing on the next page (`url`, by default the learner's).
+
+    The session cookie carries only the random id of that row, never the password."""
+    db.session.execute(sa.delete(ShownOnce).where(
+        ShownOnce.created_at < utcnow() - timedelta(minutes=SHOWN_ONCE_MINUTES)))  # forgotten ones
+    note = ShownOnce(user_id=issued.user.id, shown_to_id=current_user.id, secret=issued.password)
+    db.session.add(note)
+    db.session.commit()
+    session[_SHOWN] = note.id
     return redirect(url or url_for("train.learner_password", learner_id=issued.user.id), 303)
 
 
@@ -142,8 +152,16 @@ def password_page(person: User, *, back: tuple[str, str], reset_url: str, record
     """`person`'s one-time password, shown once; afterwards only the offer to make a new one.
 
     `back` and `record` are (url, label) links; the page is never cached."""
-    shown = session.get(_SHOWN)
-    password = session.pop(_SHOWN)[1] if shown and shown[0] == person.id else None
+    password = None
+    note_id = session.pop(_SHOWN, None)
+    if isinstance(note_id, str):
+        # deleted as it is read: a replayed cookie, a reload or another tab finds nothing
+        fresh = utcnow() - timedelta(minutes=SHOWN_ONCE_MINUTES)
+        row = db.session.execute(sa.delete(ShownOnce).where(
+            ShownOnce.id == note_id, ShownOnce.user_id == person.id, ShownOnce.shown_to_id == current_user.id,
+            ShownOnce.created_at >= fresh).returning(ShownOnce.secret)).first()
+        db.session.commit()
+        password = row[0] if row else None
     return _no_store(render_template("train/learners/password.html", person=person, password=password, back=back,
                                      reset_url=reset_url, record=record, role_label=role_label))
 

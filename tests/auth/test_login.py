@@ -1,8 +1,9 @@
 import sqlalchemy as sa
 
-from lms.auth.models import User
+from lms.auth.models import Role, User
 from lms.extensions import db
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, Browser
+from tests.train.test_accounts import shown_password
 
 
 def test_login_page_is_a_form_with_the_contract_fields(client, database):
@@ -95,3 +96,47 @@ def test_language_choice_is_kept(browser, make):
     assert 'lang="ru"' in browser.get("/login").get_data(as_text=True)
     browser.post("/language", {"lang": "xx"}, from_page="/login")
     assert 'lang="ru"' in browser.get("/login").get_data(as_text=True)
+
+
+def _cookie(client) -> str:
+    return client.get_cookie("session").value
+
+
+def _replay(app, cookie: str):
+    other = app.test_client()
+    other.set_cookie("session", cookie)
+    return other
+
+
+def test_signing_out_ends_the_session_on_the_server(app, browser, make):
+    """A copied session cookie stops working once its owner signs out; another device stays signed in."""
+    make.user("ann")
+    browser.login("ann")
+    copied = _cookie(browser.client)
+    phone = Browser(app.test_client())
+    phone.login("ann")
+    assert _replay(app, copied).get("/learn/").status_code == 200
+    browser.post("/logout", from_page="/learn/")
+    assert _replay(app, copied).get("/learn/").status_code == 302  # to the sign-in page
+    assert phone.get("/learn/").status_code == 200  # only that sign-in ended
+
+
+def test_a_one_time_password_never_travels_in_the_cookie_and_a_replay_shows_nothing(app, browser, make):
+    import base64
+    import zlib
+
+    tree = make.tree()
+    make.user("trainer", role=Role.TRAINER, unit=tree["KZ-A"])
+    browser.login("trainer")
+    created = browser.post("/train/learners/new", {"full_name": "Ann Bek", "username": "annb",
+                                                   "unit": tree["KZ-A-1-1"], "language": "ru"})
+    assert created.status_code == 303
+    cookie = _cookie(browser.client)
+    payload = cookie.lstrip(".").split(".")[0]
+    raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    session_text = zlib.decompress(raw) if cookie.startswith(".") else raw
+    page = browser.get(created.headers["Location"]).get_data(as_text=True)
+    password = shown_password(page)
+    assert password and password.encode() not in session_text  # only a random id is in the cookie
+    replayed = _replay(app, cookie).get(created.headers["Location"]).get_data(as_text=True)
+    assert password not in replayed  # the cookie from before the page was seen shows nothing now
