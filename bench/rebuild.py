@@ -9,6 +9,7 @@ for the whole organisation and every country. It runs `reports rebuild --check`,
 seconds each step took.
 
     .venv/bin/python bench/rebuild.py [--learners 200000] [--database sqlite|postgresql]
+    .venv/bin/python bench/rebuild.py --existing postgresql://postgres@127.0.0.1/bench_rebuild  # a database made before
 """
 from __future__ import annotations
 
@@ -66,10 +67,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learners", type=int, default=200_000)
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--existing", help="URL of a database already generated: skip the generation")
     args = parser.parse_args()
     import sqlalchemy as sa
 
-    if args.database == "postgresql":
+    if args.existing:
+        url = args.existing.replace("postgresql://", "postgresql+psycopg://")
+    elif args.database == "postgresql":
         engine = sa.create_engine(PG_URL.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
         with engine.connect() as conn:
             conn.execute(sa.text("DROP DATABASE IF EXISTS bench_rebuild WITH (FORCE)"))
@@ -80,7 +84,13 @@ def main() -> int:
         url = f"sqlite:///{tempfile.mkdtemp(prefix='bench-rebuild-')}/bench.sqlite3"
     from bench._server import demo_app
 
-    app, runner = demo_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
+    if args.existing:
+        from lms import create_app
+
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
+        runner = app.test_cli_runner()
+    else:
+        app, runner = demo_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
     timings = {}
 
     def step(name, command):
@@ -89,18 +99,23 @@ def main() -> int:
         timings[name] = time.perf_counter() - start
         return result
 
-    result = step("generate", ["demo", "generate", "--learners", str(args.learners)])
-    assert result.exit_code == 0, result.output
+    if not args.existing:
+        result = step("generate", ["demo", "generate", "--learners", str(args.learners)])
+        assert result.exit_code == 0, result.output
     start = time.perf_counter()
     before = figures(app)
     timings["read reports"] = time.perf_counter() - start
     check = step("rebuild --check", ["reports", "rebuild", "--check"])
     rebuilt = step("rebuild", ["reports", "rebuild"])
-    assert rebuilt.exit_code == 0, rebuilt.output
+    assert rebuilt.exit_code == 0, (rebuilt.output, rebuilt.exception)
     after = figures(app)
     same = before == after
     digest = hashlib.sha256(json.dumps(before, sort_keys=True, default=str).encode()).hexdigest()[:16]
-    print(f"{args.database}, {args.learners} generated learners, {len(before)} reports read (digest {digest})")
+    with app.app_context():
+        from lms.extensions import db
+
+        learners = db.session.scalar(sa.text("SELECT count(*) FROM users"))
+    print(f"{url.split(':')[0]}, {learners} accounts, {len(before)} reports read (digest {digest})")
     for name, seconds in timings.items():
         print(f"  {name:<16}{seconds:>9.1f} s")
     print(f"  check before rebuild: {'no differences' if check.exit_code == 0 else check.output.strip()[-500:]}")

@@ -247,3 +247,16 @@ def test_check_finds_a_tampered_row_and_rebuild_repairs_it(app, database):
     fixed = runner.invoke(args=["reports", "rebuild"])
     assert fixed.exit_code == 0, fixed.output
     assert runner.invoke(args=["reports", "rebuild", "--check"]).exit_code == 0
+
+
+def test_rebuild_locks_learners_in_ordered_chunks(app, database, monkeypatch):
+    """A national rebuild locks more learners than one statement can name (65,535 parameters)."""
+    from lms.core import locks
+
+    monkeypatch.setattr(locks, "LOCK_CHUNK", 2)
+    world = World(app)
+    for name, n in [("assign_unit", 3), ("read", 2), ("submit", 5)]:
+        world.op(name, n)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["reports", "rebuild"]).exit_code == 0
+    assert runner.invoke(args=["reports", "rebuild", "--check"]).exit_code == 0

@@ -14,7 +14,8 @@ import sqlalchemy as sa
 
 from lms.extensions import db
 
-_users = sa.table("users", sa.column("id"))  # the table only: core knows no models
+_users = sa.table("users", sa.column("id"))
+LOCK_CHUNK = 10_000  # the table only: core knows no models
 
 
 def lock_users(user_ids: Iterable[int]) -> None:
@@ -22,7 +23,10 @@ def lock_users(user_ids: Iterable[int]) -> None:
     ids = sorted(set(user_ids))
     if not ids or db.session.get_bind().dialect.name != "postgresql":
         return
-    # key_share=True renders FOR NO KEY UPDATE on PostgreSQL.
-    db.session.execute(
-        sa.select(_users.c.id).where(_users.c.id.in_(ids)).order_by(_users.c.id).with_for_update(key_share=True)
-    )
+    # key_share=True renders FOR NO KEY UPDATE on PostgreSQL. In ascending chunks: a statement takes at
+    # most 65,535 parameters, and chunks in order keep the global lock order.
+    for start in range(0, len(ids), LOCK_CHUNK):
+        part = ids[start:start + LOCK_CHUNK]
+        db.session.execute(
+            sa.select(_users.c.id).where(_users.c.id.in_(part)).order_by(_users.c.id).with_for_update(key_share=True)
+        )
