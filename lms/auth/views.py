@@ -133,12 +133,15 @@ def set_language():
     return redirect(safe_next(request.form.get("next")) or url_for("core.index"), code=303)
 
 
+_NO_USER_ENDPOINTS = frozenset({"core.healthz", "static"})
 _OPEN_ENDPOINTS = {"auth.change_password", "auth.logout", "auth.set_language", "static", "core.healthz"}
 
 
 @bp.before_app_request
 def force_password_change():
     """A user with a temporary password may do nothing else until they change it."""
+    if request.endpoint in _NO_USER_ENDPOINTS:  # the health check and assets need no account (no query)
+        return None
     if (current_user.is_authenticated and current_user.must_change_password
             and request.endpoint not in _OPEN_ENDPOINTS):
         return redirect(url_for("auth.change_password"))
