@@ -107,24 +107,30 @@ def test_an_assignment_made_on_one_instance_is_seen_on_the_other(cluster):
     assert "voter-education" in learner.get(f"{other}/learn/", timeout=10).text
 
 
-def test_one_submission_sent_to_both_instances_is_graded_once(cluster):
-    one, other = cluster.instance_urls
-    s = signed_in(cluster.url, "learner", ip="10.1.0.4")
-    page = s.get(f"{cluster.url}/learn/modules/observers", timeout=10).text
-    r = s.post(f"{cluster.url}/learn/modules/observers/quiz", data={"csrf_token": token(page)},
-               allow_redirects=False, timeout=10)
-    attempt = re.search(r"/attempts/(\d+)", r.headers["Location"]).group(1)
-    quiz = s.get(f"{cluster.url}/learn/attempts/{attempt}", timeout=10).text
+def open_attempt(base: str, s: requests.Session, slug: str) -> tuple[int, str]:
+    """Start `slug`'s quiz and save an answer to every question; returns (attempt id, CSRF token)."""
+    page = s.get(f"{base}/learn/modules/{slug}", timeout=10).text
+    r = s.post(f"{base}/learn/modules/{slug}/quiz", data={"csrf_token": token(page)}, allow_redirects=False,
+               timeout=10)
+    attempt = int(re.search(r"/attempts/(\d+)", r.headers["Location"]).group(1))
+    quiz = s.get(f"{base}/learn/attempts/{attempt}", timeout=10).text
     form = {"csrf_token": token(quiz)}
     for name, value in re.findall(r'name="(q\d+)" value="([^"]+)"', quiz):
         form.setdefault(name, value)
-    assert s.post(f"{cluster.url}/learn/attempts/{attempt}/answers", data=form, allow_redirects=False,
+    assert s.post(f"{base}/learn/attempts/{attempt}/answers", data=form, allow_redirects=False,
                   timeout=10).status_code == 303
+    return attempt, form["csrf_token"]
+
+
+def test_one_submission_sent_to_both_instances_is_graded_once(cluster):
+    one, other = cluster.instance_urls
+    s = signed_in(cluster.url, "learner", ip="10.1.0.4")
+    attempt, csrf = open_attempt(cluster.url, s, "observers")
     barrier, codes = threading.Barrier(4), []
 
     def send(base):
         barrier.wait()
-        codes.append(s.post(f"{base}/learn/attempts/{attempt}/submit", data={"csrf_token": form["csrf_token"]},
+        codes.append(s.post(f"{base}/learn/attempts/{attempt}/submit", data={"csrf_token": csrf},
                             allow_redirects=False, timeout=20).status_code)
 
     threads = [threading.Thread(target=send, args=(base,)) for base in (one, other, one, other)]
@@ -133,7 +139,7 @@ def test_one_submission_sent_to_both_instances_is_graded_once(cluster):
     for t in threads:
         t.join()
     assert codes == [303] * 4, codes
-    rows = cluster.sql("SELECT submitted_at IS NOT NULL, score FROM quiz_attempts WHERE id = :id", id=int(attempt))
+    rows = cluster.sql("SELECT submitted_at IS NOT NULL, score FROM quiz_attempts WHERE id = :id", id=attempt)
     assert len(rows) == 1 and rows[0][0]
     attempts = cluster.sql(
         "SELECT count(*) FROM quiz_attempts a JOIN users u ON u.id = a.user_id "

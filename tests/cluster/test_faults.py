@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from bench._cluster import PG_ADMIN
-from tests.cluster.test_cluster import running, signed_in, token
+from tests.cluster.test_cluster import open_attempt, running, signed_in
 
 
 @pytest.fixture(scope="module")
@@ -20,26 +20,10 @@ def cluster():
     yield from running(instances=1, workers=2, threads=2, own_redis=True)
 
 
-def _open_attempt(base, s, slug):
-    page = s.get(f"{base}/learn/modules/{slug}", timeout=10).text
-    r = s.post(f"{base}/learn/modules/{slug}/quiz", data={"csrf_token": token(page)}, allow_redirects=False,
-               timeout=10)
-    attempt = int(r.headers["Location"].rsplit("/", 1)[1])
-    quiz = s.get(f"{base}/learn/attempts/{attempt}", timeout=10).text
-    import re
-
-    form = {"csrf_token": token(quiz)}
-    for name, value in re.findall(r'name="(q\d+)" value="([^"]+)"', quiz):
-        form.setdefault(name, value)
-    assert s.post(f"{base}/learn/attempts/{attempt}/answers", data=form, allow_redirects=False,
-                  timeout=10).status_code == 303
-    return attempt, form["csrf_token"]
-
-
 def test_a_worker_killed_during_a_submission_leaves_no_half_written_attempt(cluster):
     base = cluster.instance_urls[0]
     s = signed_in(base, "learner", ip="10.2.0.1")
-    attempt, csrf = _open_attempt(base, s, "mobile-ballot-box")
+    attempt, csrf = open_attempt(base, s, "mobile-ballot-box")
     url = cluster.env["DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://")
     holder = psycopg.connect(url)
     # hold the learner's row: the submission grades and writes, then waits for the lock mid-transaction

@@ -6,6 +6,7 @@ attempt's layout), so this package imports nothing of the app and every layer ca
 from __future__ import annotations
 
 import random
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -26,7 +27,7 @@ class Outcome:
     wrong_fields: list[str] = field(default_factory=list)
 
 
-class QuestionKind:
+class QuestionKind(ABC):
     """One question type. Subclasses set `name` and `parts` and implement parse, grade and describe."""
 
     name: ClassVar[str] = ""
@@ -59,26 +60,26 @@ class QuestionKind:
         rng.shuffle(ids)
         return ids
 
+    @abstractmethod
     def parse(self, form: Any, key: str, layout: list[str]) -> Any:
         """The answer to store from the submitted form, keeping only values that were offered; None if blank."""
-        raise NotImplementedError
 
     def incomplete(self, answer: Any, layout: list[str]) -> str | None:
         """Why a given answer is incomplete, for the check-your-answers page (None when complete)."""
         return None
 
+    @abstractmethod
     def grade(self, data: dict[str, Any], answer: Any, layout: list[str]) -> Outcome:
         """Credit 0..1 for `answer` (None when unanswered), as courses/README.md documents."""
-        raise NotImplementedError
 
+    @abstractmethod
     def describe(self, data: dict[str, Any], answer: Any, layout: list[str]) -> dict[str, Any]:
         """What the result page shows besides the outcome: the learner's answer and the right one."""
-        raise NotImplementedError
 
     def wrong_choices(self, data: dict[str, Any], answer: Any) -> list[str]:
         """Option ids the answer chose wrongly, for the item analysis (none for kinds without options)."""
         return []
 
+    @abstractmethod
     def sample_answer(self, data: dict[str, Any], layout: list[str], right: bool, rng: random.Random) -> Any:
         """A right answer, or a slightly wrong one, for demo data and tests."""
-        raise NotImplementedError
