@@ -215,3 +215,23 @@ def test_a_bulk_assignment_works_in_chunks_and_says_how_it_went(app, make, cours
         outcome = rebuild.check(limit=5)
         db.session.rollback()
     assert outcome.count == 0, "\n".join(map(str, outcome.differences))
+
+
+def test_a_one_time_password_opened_in_two_tabs_at_once_is_shown_once(app, make, postgres_only):
+    from tests.train.test_accounts import shown_password
+
+    units = make.tree()
+    make.user("trainer", role=Role.TRAINER, unit=units["KZ-A"])
+    trainer = _signed_in(app, "trainer")
+    form = trainer.get("/train/learners/new").get_data(as_text=True)
+    created = trainer.client.post("/train/learners/new", data={
+        "csrf_token": csrf_from(form), "full_name": "Ann Bek", "username": "annb", "unit": units["KZ-A-1-1"],
+        "language": "ru"})
+    tabs = [app.test_client() for _ in range(3)]
+    for tab in tabs:  # the same cookie in three tabs
+        tab.set_cookie("session", trainer.client.get_cookie("session").value)
+    pages = _run_together([lambda t=t: t.get(created.headers["Location"]) for t in tabs])
+    assert [p.status_code for p in pages] == [200, 200, 200]
+    shown = [p for p in pages if 'class="secret"' in p.get_data(as_text=True)
+             and len(re.findall(r'<code class="secret">', p.get_data(as_text=True))) == 2]
+    assert len(shown) == 1 and shown_password(shown[0].get_data(as_text=True))
