@@ -99,8 +99,9 @@ class Deltas:
             stmt = insert(table)
             stmt = stmt.on_conflict_do_update(index_elements=list(keys),
                                               set_={f: table.c[f] + stmt.excluded[f] for f in fields})
-            for start in range(0, len(rows), 1000):
-                chunk = sorted(rows.items())[start:start + 1000]
+            ordered = sorted(rows.items())
+            for start in range(0, len(ordered), 1000):
+                chunk = ordered[start:start + 1000]
                 db.session.execute(stmt, [dict(zip(keys, k), **v) for k, v in chunk])
         self.rows = {model: {} for model, _, _ in TABLES}
 
