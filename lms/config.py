@@ -62,7 +62,12 @@ def from_environment(instance_path: str) -> dict[str, object]:
         "LMS_DEMO_PASSWORD": os.environ.get("LMS_DEMO_PASSWORD", "election-demo"),
         "LMS_LOGIN_LIMIT": os.environ.get("LMS_LOGIN_LIMIT", "10 per minute"),
         "LMS_PASSWORD_MEMORY_KIB": int(os.environ.get("LMS_PASSWORD_MEMORY_KIB", "65536")),
+        # Secure on every HTTPS request anyway (lms.auth.sessions); this forces it on plain HTTP too
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
+        "LMS_SESSION_IDLE_MINUTES": int(os.environ.get("LMS_SESSION_IDLE_MINUTES", "120")),
+        "LMS_SESSION_MAX_HOURS": int(os.environ.get("LMS_SESSION_MAX_HOURS", "12")),
+        "LMS_LOCKOUT_FAILURES": int(os.environ.get("LMS_LOCKOUT_FAILURES", "10")),
+        "LMS_LOCKOUT_MINUTES": int(os.environ.get("LMS_LOCKOUT_MINUTES", "30")),
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),

@@ -26,3 +26,5 @@ assignments_changed = _signals.signal("assignments-changed")
 learners_changed = _signals.signal("learners-changed")
 #: Modules were imported again with changed content. kwargs: module_ids
 modules_imported = _signals.signal("modules-imported")
+#: An account was locked after too many failed sign-ins (the audit log records it). kwargs: user_id, until
+account_locked = _signals.signal("account-locked")

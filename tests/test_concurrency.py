@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import sqlalchemy as sa
 
-from lms.auth.models import Role
+from lms.auth.models import Role, User
 from lms.extensions import db
 from lms.learn.models import Assignment, LessonCompletion, QuizAttempt
 from lms.progress import rebuild
@@ -235,3 +235,19 @@ def test_a_one_time_password_opened_in_two_tabs_at_once_is_shown_once(app, make,
     shown = [p for p in pages if 'class="secret"' in p.get_data(as_text=True)
              and len(re.findall(r'<code class="secret">', p.get_data(as_text=True))) == 2]
     assert len(shown) == 1 and shown_password(shown[0].get_data(as_text=True))
+
+
+def test_simultaneous_failed_sign_ins_all_count_towards_the_lock_out(app, make, postgres_only):
+    """A password-guessing burst from several connections at once: every failure counts (the row
+    is locked while counting), the account locks at the limit, and nobody gets a 500."""
+    make.user("ann")
+    limit = app.config["LMS_LOCKOUT_FAILURES"]
+    guessers = [Browser(app.test_client()) for _ in range(limit)]
+    tokens = [csrf_from(g.get("/login").get_data(as_text=True)) for g in guessers]
+    pages = _run_together([lambda g=g, t=t: g.client.post("/login", data={
+        "csrf_token": t, "username": "ann", "password": "a wrong guess"}) for g, t in zip(guessers, tokens)])
+    assert [p.status_code for p in pages] == [200] * limit
+    with app.app_context():
+        ann = db.session.scalar(sa.select(User).where(User.username == "ann"))
+        assert ann.locked and ann.failed_logins == 0  # the tenth failure locked it and cleared the count
+    assert "This account is locked" in Browser(app.test_client()).login("ann").get_data(as_text=True)

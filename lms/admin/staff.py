@@ -16,7 +16,7 @@ from lms.core.templating import current_lang
 from lms.extensions import db
 from lms.orgs.models import Unit
 from lms.train import accounts_service as svc
-from lms.train.accounts import active_button, password_page, show_password_next
+from lms.train.accounts import active_button, password_page, show_password_next, unlock_button
 from lms.train.accounts_forms import ActionForm
 from lms.train.scope import admin_required
 
@@ -141,6 +141,13 @@ def _set_active(user_id: int, active: bool):
     person = _staff_or_404(user_id)
     refusal = _("You cannot deactivate your own account.") if not active and person.id == current_user.id else None
     return active_button(person, active, url_for("admin.staff"), refusal)
+
+
+@bp.post("/staff/<int:user_id>/unlock")
+@admin_required
+def staff_unlock(user_id: int):
+    """Lift a staff account's lock-out after failed sign-ins (POST; admins)."""
+    return unlock_button(_staff_or_404(user_id), url_for("admin.staff"))
 
 
 @bp.post("/staff/<int:user_id>/deactivate")

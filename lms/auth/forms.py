@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
-MIN_PASSWORD = 10
+from lms.auth.passwords import MIN_LENGTH, too_easy
 
 
 class LoginForm(FlaskForm):
@@ -17,16 +17,21 @@ class LoginForm(FlaskForm):
 class ChangePasswordForm(FlaskForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired()],
                             render_kw={"autocomplete": "current-password"})
-    new = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=MIN_PASSWORD, max=200)],
+    new = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=MIN_LENGTH, max=200)],
                         render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(_l("Repeat the new password"),
                             validators=[DataRequired(), EqualTo("new", message=_l("The two passwords differ."))],
                             render_kw={"autocomplete": "new-password"})
 
+    related: tuple[str, ...] = ()  # the account's username and name, which a password must not lean on
+
     def validate_new(self, field: PasswordField) -> None:
-        """Refuse a new password that is the same as the current one."""
+        """Refuse the current password again, and a common or easily guessed one."""
         if field.data == self.current.data:
             raise ValidationError(_l("Choose a password different from the current one."))
+        if len(field.data) >= MIN_LENGTH and too_easy(field.data, *self.related):
+            raise ValidationError(_l("This password is too easy to guess: it is a common password or close to "
+                                     "your name. A few unrelated words make a good one."))
 
 
 class TokenForm(FlaskForm):

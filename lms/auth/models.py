@@ -47,6 +47,9 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # consecutive failed sign-ins; at LMS_LOCKOUT_FAILURES the account is locked until `locked_until`
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[datetime | None]
 
     unit: Mapped[Unit | None] = relationship(lazy="joined")
 
@@ -60,6 +63,11 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         """Whether the account may sign in."""
         return self.active
+
+    @property
+    def locked(self) -> bool:
+        """Whether failed sign-ins have locked the account for now (lms.auth.lockout)."""
+        return self.locked_until is not None and self.locked_until > utcnow()
 
     def has_role(self, *roles: Role) -> bool:
         """True if the user has one of `roles`."""
@@ -80,6 +88,8 @@ class SignIn(db.Model):
     id: Mapped[str] = mapped_column(sa.String(64), primary_key=True, default=new_sign_in_id)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # last request seen, written at most once a minute; idle past LMS_SESSION_IDLE_MINUTES ends it
+    last_seen_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
 
 

@@ -54,3 +54,28 @@ def needs_rehash(stored_hash: str) -> bool:
 def temporary_password(length: int = 10) -> str:
     """A random password that is easy to dictate, for first sign-in or a reset."""
     return "".join(secrets.choice(_ALPHABET) for _ in range(length))
+
+
+MIN_LENGTH = 10
+_MAX_SCORED = 100  # zxcvbn's effort grows with the length; beyond this a password is long enough
+
+
+def too_easy(password: str, *related: str) -> bool:
+    """True for a password that is among the commonly used ones, or that zxcvbn finds guessable
+    in fewer than about 10^6 tries (score below 2), also given the account's own names (`related`)."""
+    from zxcvbn import zxcvbn  # its dictionaries load on first use, not at start-up
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    if password.lower() in _common(FREQUENCY_LISTS["passwords"]):
+        return True
+    return zxcvbn(password[:_MAX_SCORED], user_inputs=[r for r in related if r])["score"] < 2
+
+
+_COMMON: frozenset[str] | None = None
+
+
+def _common(words: list[str]) -> frozenset[str]:
+    global _COMMON
+    if _COMMON is None:
+        _COMMON = frozenset(words)
+    return _COMMON

@@ -1,6 +1,7 @@
 """Sign in, sign out, change password, choose a language."""
 from __future__ import annotations
 
+import math
 import secrets
 from urllib.parse import urlsplit
 
@@ -18,8 +19,10 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
+from lms.auth import lockout, sessions
 from lms.auth.access import roles_required
 from lms.auth.forms import ChangePasswordForm, LoginForm, TokenForm
 from lms.auth.models import ApiToken, Role, SignIn, User, new_session_token, token_hash
@@ -34,20 +37,29 @@ login_manager.login_message = None
 login_manager.session_protection = "basic"
 
 
-_USER_BY_SIGN_IN = (sa.select(User).join(SignIn, SignIn.user_id == User.id)
+_USER_BY_SIGN_IN = (sa.select(User, SignIn).join(SignIn, SignIn.user_id == User.id)
                     .where(User.session_token == sa.bindparam("token"), SignIn.id == sa.bindparam("sign_in"),
                            SignIn.ended_at.is_(None)))
 
 
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
-    """The user of a live sign-in, for Flask-Login (one query), or None: signed out, or the token changed."""
-    token, _, sign_in = session_id.partition(".")
-    if not sign_in:
+    """The user of a live sign-in, for Flask-Login (one query), or None: signed out, the token
+    changed, or the sign-in passed its idle or absolute limit (which ends it, with a message)."""
+    token, _dot, sign_in_id = session_id.partition(".")
+    if not sign_in_id:
         return None
-    user = db.session.scalar(_USER_BY_SIGN_IN, {"token": token, "sign_in": sign_in})
-    if user is not None:
-        user.sign_in_id = sign_in
+    row = db.session.execute(_USER_BY_SIGN_IN, {"token": token, "sign_in": sign_in_id}).first()
+    if row is None:
+        return None
+    user, sign_in = row
+    now = utcnow()
+    if not sessions.is_live(sign_in, now):
+        sessions.end(sign_in, now)
+        flash(_("Your session has ended. Please sign in again."), "info")
+        return None
+    sessions.touch(sign_in, now)
+    user.sign_in_id = sign_in_id
     return user
 
 
@@ -71,12 +83,23 @@ def login():
     if form.validate_on_submit():
         user = db.session.scalar(sa.select(User).where(User.username == form.username.data.strip().lower()))
         ok = verify_password(user.password_hash if user else None, form.password.data)
-        if user is None or not ok or not user.active:
+        now = utcnow()
+        if user is not None and lockout.is_locked(user, now):
+            minutes = max(1, math.ceil((user.locked_until - now).total_seconds() / 60))
+            form.password.errors.append(ngettext(
+                "This account is locked after too many failed sign-ins. Try again in %(num)d minute, "
+                "or ask your trainer to unlock it.",
+                "This account is locked after too many failed sign-ins. Try again in %(num)d minutes, "
+                "or ask your trainer to unlock it.", minutes))
+        elif user is None or not ok or not user.active:
+            if user is not None and not ok:
+                lockout.failed(user, now)
             form.password.errors.append(_("The username or password is not correct."))
         else:
             if needs_rehash(user.password_hash):
                 user.password_hash = hash_password(form.password.data)
-            user.last_login_at = utcnow()
+            user.last_login_at = now
+            user.failed_logins, user.locked_until = 0, None
             sign_in = SignIn(user_id=user.id)
             db.session.add(sign_in)
             db.session.commit()
@@ -106,6 +129,7 @@ def logout():
 def change_password():
     """Change one's own password, signing out other sessions (GET, POST; signed-in users)."""
     form = ChangePasswordForm()
+    form.related = (current_user.username, *current_user.full_name.split())
     if form.validate_on_submit():
         if not verify_password(current_user.password_hash, form.current.data):
             form.current.errors.append(_("The current password is not correct."))

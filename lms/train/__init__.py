@@ -1,7 +1,11 @@
 """The trainer workspace: accounts, assignments, progress, elections and sessions."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Flask
+
+from lms import events
 
 
 def init_app(app: Flask) -> None:
@@ -14,3 +18,16 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(views.bp, url_prefix="/train")
     app.cli.add_command(users_cli)
+    events.account_locked.connect(_record_lock, weak=False)
+
+
+def _record_lock(sender: object, *, user_id: int, until: datetime) -> None:
+    """Put an account locked after failed sign-ins in the audit log (same transaction)."""
+    from lms.auth.models import User
+    from lms.extensions import db
+    from lms.train import audit
+
+    person = db.session.get(User, user_id)
+    if person is not None:
+        audit.record(None, "user.locked", "user", person.id, person.unit_id, username=person.username,
+                     until=until.isoformat(timespec="minutes"))

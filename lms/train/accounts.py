@@ -190,6 +190,26 @@ def active_button(person: User, active: bool, back: str, refusal: str | None = N
     return redirect(back, 303)
 
 
+def unlock_button(person: User, back: str):
+    """An unlock button was pressed: check the form, lift the lock-out, say so, go `back`."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if svc.unlock(current_user, person):
+        db.session.commit()
+        flash(_("%(name)s can sign in again.", name=person.full_name), "success")
+    else:
+        flash(_("%(name)s's account was not locked.", name=person.full_name), "info")
+    return redirect(back, 303)
+
+
+@bp.post("/learners/<int:learner_id>/unlock")
+@trainer_required
+def learner_unlock(learner_id: int):
+    """Lift a learner's lock-out after failed sign-ins (POST; trainers and admins)."""
+    person = learner_or_404(current_user, learner_id)
+    return unlock_button(person, safe_next(request.form.get("next")) or url_for("train.learner", learner_id=person.id))
+
+
 def _set_active(learner_id: int, active: bool):
     person = learner_or_404(current_user, learner_id)
     return active_button(person, active, safe_next(request.form.get("next")) or url_for("train.learners"))

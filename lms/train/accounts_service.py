@@ -99,6 +99,7 @@ def _issue_password(user: User) -> str:
     user.password_hash = hash_temporary_password(password)
     user.must_change_password = True
     user.session_token = new_session_token()  # signs the account out everywhere
+    user.failed_logins, user.locked_until = 0, None  # a new password lifts a lock-out
     return password
 
 
@@ -232,6 +233,15 @@ def reset_password(actor: User, learner: User) -> Issued:
     db.session.flush()
     audit.record(actor, "user.reset_password", "user", learner.id, learner.unit_id, username=learner.username)
     return Issued(learner, password)
+
+
+def unlock(actor: User, person: User) -> bool:
+    """Lift a lock-out after failed sign-ins. Returns False when the account was not locked."""
+    if not person.locked:
+        return False
+    person.failed_logins, person.locked_until = 0, None
+    audit.record(actor, "user.unlock", "user", person.id, person.unit_id, username=person.username)
+    return True
 
 
 def set_active(actor: User, learner: User, active: bool) -> bool:
