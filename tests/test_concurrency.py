@@ -251,3 +251,33 @@ def test_simultaneous_failed_sign_ins_all_count_towards_the_lock_out(app, make, 
         ann = db.session.scalar(sa.select(User).where(User.username == "ann"))
         assert ann.locked and ann.failed_logins == 0  # the tenth failure locked it and cleared the count
     assert "This account is locked" in Browser(app.test_client()).login("ann").get_data(as_text=True)
+
+
+def test_autosaves_racing_the_submit_never_change_a_graded_attempt(app, make, course, postgres_only):
+    """Two tabs: one still autosaving other answers while the other submits. The attempt is
+    graded on exactly the answers it keeps, and no save lands after the grading."""
+    from lms.content import kinds
+    from lms.learn.models import AttemptItem
+    from tests.learn.helpers import start_quiz
+
+    make.assign(course, user=make.user("ann"))
+    tab = _signed_in(app, "ann")
+    attempt_id = start_quiz(tab)
+    quiz = f"/learn/attempts/{attempt_id}"
+    tab.post(f"{quiz}/answers", answers(app, attempt_id), from_page=quiz)
+    token = csrf_from(tab.get(f"{quiz}/review").get_data(as_text=True))
+    wrong = answers(app, attempt_id, right=False)
+    other = Browser(app.test_client())
+    other.client.set_cookie("session", tab.client.get_cookie("session").value)
+    saves = [lambda: other.client.post(f"{quiz}/answers", data={"csrf_token": token, **wrong},
+                                       headers={"X-Autosave": "1"}) for _ in range(5)]
+    submit = [lambda: tab.client.post(f"{quiz}/submit", data={"csrf_token": token})]
+    responses = _run_together(saves + submit)
+    assert all(r.status_code in (200, 303, 409) for r in responses), [r.status_code for r in responses]
+    with app.app_context():
+        attempt = db.session.get(QuizAttempt, attempt_id)
+        items = db.session.scalars(sa.select(AttemptItem).where(AttemptItem.attempt_id == attempt_id)).all()
+        regraded = [kinds.get(i.version.kind).grade(i.version.data, i.answer, i.layout).credit for i in items]
+        assert attempt.submitted_at is not None
+        assert [i.credit for i in items] == regraded  # the credits are those of the answers stored
+        assert attempt.score == round(100 * sum(regraded) / len(items), 1)

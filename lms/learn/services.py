@@ -369,15 +369,24 @@ def answer_problem(kind: str, item: AttemptItem) -> str | None:
     return kinds.get(kind).incomplete(item.answer, item.layout)
 
 
-def save_answers(attempt: QuizAttempt, form: Any) -> None:
-    """Store the answers in the form on the attempt's items."""
+def save_answers(attempt: QuizAttempt, form: Any) -> bool:
+    """Store the answers in the form on the attempt's items. Returns False, changing nothing,
+    when the attempt was submitted meanwhile (a save racing the submit of another tab)."""
     lock_users([attempt.user_id])
+    db.session.refresh(attempt)  # read again under the lock: a submit may have closed it
+    if not attempt.is_open:
+        return False
     for item in attempt.items:
         item.answer = parse_answer(item.version.kind, item, form)
+    return True
 
 
 def submit_attempt(attempt: QuizAttempt, user: User) -> bool:
     """Grade and close the attempt. Returns False if it was already submitted (no second grading)."""
+    lock_users([attempt.user_id])  # a save of this attempt's answers finishes first, or waits
+    db.session.refresh(attempt)
+    db.session.scalars(sa.select(AttemptItem).where(AttemptItem.attempt_id == attempt.id)  # the answers as
+                       .execution_options(populate_existing=True)).all()  # stored now, not as first read
     total = 0.0
     for item in attempt.items:
         outcome = kinds.get(item.version.kind).grade(item.version.data, item.answer, item.layout)

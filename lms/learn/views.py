@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -107,13 +107,26 @@ def attempt(attempt_id: int):
 @bp.post("/attempts/<int:attempt_id>/answers")
 @login_required
 def save_answers(attempt_id: int):
-    """Save the answers to one's own open attempt and go to its review (POST; signed-in users)."""
+    """Save the answers to one's own open attempt and go to its review (POST; signed-in users).
+
+    The quiz page's script also posts here as the learner goes (header `X-Autosave: 1`); it
+    gets JSON back instead of a redirect: 200 when saved, 409 when the attempt is closed."""
     attempt = _own_attempt_or_404(attempt_id)
+    autosave = request.headers.get("X-Autosave") == "1"
     if not attempt.is_open:
+        if autosave:
+            return jsonify(saved=False, reason="submitted"), 409
         flash(_("This attempt has already been submitted; here is its result."), "info")
         return redirect(url_for("learn.attempt", attempt_id=attempt.id), code=303)
-    services.save_answers(attempt, request.form)
+    if not services.save_answers(attempt, request.form):
+        db.session.rollback()
+        if autosave:
+            return jsonify(saved=False, reason="submitted"), 409
+        flash(_("This attempt has already been submitted; here is its result."), "info")
+        return redirect(url_for("learn.attempt", attempt_id=attempt.id), code=303)
     db.session.commit()
+    if autosave:
+        return jsonify(saved=True)
     return redirect(url_for("learn.review", attempt_id=attempt.id), code=303)
 
 

@@ -6,3 +6,29 @@ document.addEventListener("submit", function (event) {
   button.dataset.sent = "1";
   button.setAttribute("aria-disabled", "true");
 });
+
+// Quiz autosave: each change is posted as the learner goes, so a dropped connection loses at
+// most the answer being given. One save in flight at a time; a failed one is retried on the
+// next change, on reconnection, or after a pause. The form still works without this script.
+(function () {
+  var form = document.querySelector("form[data-autosave]");
+  if (!form || !window.fetch || !window.FormData) return;
+  var status = document.getElementById("autosave-status");
+  var busy = false, dirty = false, timer = null;
+  function say(text) { if (status) status.textContent = text; }
+  function save() {
+    if (busy) { dirty = true; return; }
+    busy = true; dirty = false;
+    fetch(form.action, {method: "POST", body: new FormData(form), credentials: "same-origin",
+                        headers: {"X-Autosave": "1"}})
+      .then(function (response) {
+        if (response.ok) { say(form.dataset.saved); return; }
+        if (response.status === 409) { say(form.dataset.closed); dirty = false; return; }
+        throw new Error(String(response.status));
+      })
+      .catch(function () { say(form.dataset.unsaved); dirty = true; clearTimeout(timer); timer = setTimeout(save, 15000); })
+      .then(function () { busy = false; if (dirty && navigator.onLine !== false) save(); });
+  }
+  form.addEventListener("change", save);
+  window.addEventListener("online", function () { if (dirty) save(); });
+})();
