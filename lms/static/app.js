@@ -32,3 +32,17 @@ document.addEventListener("submit", function (event) {
   form.addEventListener("change", save);
   window.addEventListener("online", function () { if (dirty) save(); });
 })();
+
+// Unit tree search: shows only the units whose name, code or parent contains the text typed.
+(function () {
+  var box = document.querySelector("[data-unit-search]");
+  if (!box) return;
+  var input = box.querySelector("input"), rows = document.querySelectorAll(".unit-tree li[data-search]");
+  box.hidden = false;
+  input.addEventListener("input", function () {
+    var q = input.value.trim().toLowerCase();
+    for (var i = 0; i < rows.length; i++) {
+      rows[i].hidden = q !== "" && rows[i].getAttribute("data-search").indexOf(q) === -1;
+    }
+  });
+})();

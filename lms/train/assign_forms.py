@@ -72,7 +72,7 @@ class DueForm(FlaskForm):
 
 class AssignmentForm(DueForm):
     modules = CheckboxesField(_l("Modules"), coerce=int)
-    units = SelectMultipleField(_l("Units"), coerce=int, render_kw={"size": 10})
+    units = CheckboxesField(_l("Units"), coerce=int)  # rendered as a tree (train/assignments/_macros.html)
     usernames = TextAreaField(_l("Learners, by username"), validators=[Length(max=20000)], render_kw={"rows": 5})
 
     def validate_modules(self, field: CheckboxesField) -> None:
@@ -151,6 +151,14 @@ def unit_choices(user: User, lang: str, max_level: int = 3) -> list[tuple[int, s
     units = units_in_tree_order(user, max_level)
     top = min((u.level for u in units), default=0)
     return [(u.id, "— " * (u.level - top) + f"{u.name(lang)} ({u.code})") for u in units]
+
+
+def unit_tree(user: User, max_level: int = 3) -> list[tuple[Unit, int, Unit | None]]:
+    """(unit, depth below the top of `user`'s scope, parent or None) in tree order, for a tree of checkboxes."""
+    units = units_in_tree_order(user, max_level)
+    by_id = {u.id: u for u in units}
+    top = min((u.level for u in units), default=0)
+    return [(u, u.level - top, by_id.get(u.parent_id)) for u in units]
 
 
 def election_label(election: Election) -> str:

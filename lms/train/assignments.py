@@ -25,6 +25,7 @@ from lms.train.assign_forms import (
     election_label,
     module_choices,
     unit_choices,
+    unit_tree,
 )
 from lms.train.calendar_service import election_choices, unit_country_id
 from lms.train.models import Election
@@ -112,7 +113,7 @@ def assignment_new():
                                "%(num)d were already assigned with the same due date and were left as they were.",
                                created.skipped), "info")
             return redirect(url_for("train.assignments"), 303)
-    return render_template("train/assignments/new.html", form=form)
+    return render_template("train/assignments/new.html", form=form, tree=unit_tree(current_user), lang=lang)
 
 
 @bp.get("/assignments/<int:assignment_id>")

@@ -272,3 +272,24 @@ def test_learners_and_monitors_are_refused(app, browser, make, course):
     trainer = signed_in(app, "trainer")
     for url in TRAINER_PAGES:
         assert trainer.get(url.format(**ref)).status_code == 200, url
+
+
+def test_units_are_chosen_with_checkboxes_in_a_tree_with_whole_names_and_parents(app, make, course):
+    import re
+
+    tree, _ids = setup_world(make, course)
+    page = signed_in(app, "trainer").get("/train/assignments/new").get_data(as_text=True)
+    assert "<select" not in page.split('id="units"')[1].split("</fieldset>")[0]  # no Ctrl-click list
+    boxes = re.findall(r'<input type="checkbox" name="units" value="(\d+)"', page)
+    assert sorted(map(int, boxes)) == sorted(tree[k] for k in ("KZ-A", "KZ-A-1", "KZ-A-1-1", "KZ-A-1-2"))
+    precinct = page.split(f'value="{tree["KZ-A-1-1"]}"')[1].split("</li>")[0]
+    assert "KZ-A-1-1" in precinct and "KZ-A-1" in precinct.split("·")[1]  # its district named beside it
+    assert 'id="unit-search"' in page
+    refused = signed_in(app, "trainer").post(
+        "/train/assignments/new", {"modules": [str(course)], "units": [str(tree["KZ-B"])], "due": "none"},
+        from_page="/train/assignments/new")
+    assert refused.status_code == 200 and "error-summary" in refused.get_data(as_text=True)  # another oblast
+    ok = signed_in(app, "trainer").post(
+        "/train/assignments/new", {"modules": [str(course)], "units": [str(tree["KZ-A-1-1"]), str(tree["KZ-A-1-2"])],
+                                   "due": "none"}, from_page="/train/assignments/new")
+    assert ok.status_code == 303
