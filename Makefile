@@ -52,8 +52,17 @@ run: $(VENV)/.installed translations instance/dev-secret-key
 	echo "Serving on http://$(HOST):$(PORT)  (accounts admin, monitor, trainer, learner; password $${LMS_DEMO_PASSWORD:-election-demo})" && \
 	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) --workers 2 wsgi:app
 
+## axe-core, for the accessibility checks of the browser tests: from the npm registry, served by the tests
+AXE_VERSION := 4.14.1
+AXE := .cache/axe-core-$(AXE_VERSION)/axe.min.js
+$(AXE):
+	mkdir -p .cache/tmp
+	cd .cache/tmp && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null && tar -xzf axe-core-$(AXE_VERSION).tgz
+	rm -rf .cache/axe-core-$(AXE_VERSION) && mv .cache/tmp/package .cache/axe-core-$(AXE_VERSION) && rm -rf .cache/tmp
+
 ## test: install what the tests need and run them all (SQLite, plus PostgreSQL when it is running)
-test: $(VENV)/.installed-dev translations lint
+test: $(VENV)/.installed-dev translations lint $(AXE)
+	export LMS_AXE_JS="$(CURDIR)/$(AXE)"; \
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 ## lint: ruff, and the import-linter contract that keeps the packages layered (settings in pyproject.toml)
