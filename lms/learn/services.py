@@ -399,3 +399,77 @@ def submit_attempt(attempt: QuizAttempt, user: User) -> bool:
     events.attempt_submitted.send(user_id=user.id, module_id=attempt.module_id, attempt_id=attempt.id,
                                   number=attempt.number, score=score)
     return True
+
+
+# --- the result of an attempt -----------------------------------------------------------------
+
+@dataclass
+class ReviewItem:
+    """One question of a submitted attempt as its result page shows it."""
+
+    number: int  # its place in the attempt, from 1
+    item: AttemptItem
+    data: dict[str, Any]
+    outcome: kinds.Outcome
+    lessons: list[Lesson]  # the lessons behind the question: its topic
+    shown: dict[str, Any]  # what the kind's result partial shows (kinds.QuestionKind.describe)
+
+    @property
+    def verdict(self) -> str:
+        """right, part or wrong."""
+        credit = self.outcome.credit
+        return "right" if credit >= 1 else ("part" if credit > 0 else "wrong")
+
+    def __getitem__(self, key: str) -> Any:
+        """The kind partials read `d.item`, `d.data`, `d.outcome` and the kind's own keys."""
+        if key in self.shown:
+            return self.shown[key]
+        return getattr(self, key)
+
+
+@dataclass
+class AttemptResult:
+    """A submitted attempt with the learner's standing now: what the result page is built from."""
+
+    attempt: QuizAttempt
+    progress: ModuleProgress
+    items: list[ReviewItem]
+    open_attempt: QuizAttempt | None  # another attempt already started
+
+    @property
+    def missed(self) -> list[ReviewItem]:
+        """The questions not fully right."""
+        return [r for r in self.items if r.verdict != "right"]
+
+    @property
+    def to_read(self) -> list[tuple[Lesson, list[int]]]:
+        """Each lesson behind a missed question, in the module's order, with the numbers of those questions."""
+        found: dict[int, tuple[Lesson, list[int]]] = {}
+        for r in self.missed:
+            for lesson in r.lessons:
+                found.setdefault(lesson.id, (lesson, []))[1].append(r.number)
+        return sorted(found.values(), key=lambda pair: pair[0].position)
+
+    @property
+    def can_retry(self) -> bool:
+        """Not passed yet in this cycle, and an attempt is left (or there is no limit)."""
+        return not self.progress.passed and self.progress.attempts_left != 0
+
+
+def question_lessons(data: dict[str, Any], lessons: dict[str, Lesson]) -> list[Lesson]:
+    """The module's active lessons behind a question: the one its `topic` names (courses check
+    makes sure it is a lesson of the module; a lesson retired since is left out)."""
+    topic = data.get("topic")
+    return [lessons[topic]] if topic in lessons else []
+
+
+def attempt_result(attempt: QuizAttempt, learner: User) -> AttemptResult:
+    """Everything the result page of a submitted attempt shows, for the learner who made it."""
+    module = attempt.module
+    by_slug = {lesson.slug: lesson for lesson in module.lessons}
+    items = []
+    for number, item in enumerate(attempt.items, start=1):
+        data, kind = item.version.data, kinds.get(item.version.kind)
+        items.append(ReviewItem(number, item, data, kind.grade(data, item.answer, item.layout),
+                                question_lessons(data, by_slug), kind.describe(data, item.answer, item.layout)))
+    return AttemptResult(attempt, module_progress(learner, module), items, open_attempt(learner, module))

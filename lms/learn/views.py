@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.auth.models import Role
-from lms.content import kinds
 from lms.content.models import Lesson, Module
 from lms.core.templating import current_lang
 from lms.extensions import db
@@ -99,9 +98,8 @@ def attempt(attempt_id: int):
     attempt = _own_attempt_or_404(attempt_id)
     if attempt.is_open:
         return render_template("learn/quiz.html", attempt=attempt, module=attempt.module)
-    return render_template(
-        "learn/result.html", attempt=attempt, module=attempt.module, details=attempt_details(attempt)
-    )
+    return render_template("learn/result.html", result=services.attempt_result(attempt, current_user),
+                           module=attempt.module)
 
 
 @bp.post("/attempts/<int:attempt_id>/answers")
@@ -137,13 +135,3 @@ def submit(attempt_id: int):
         db.session.commit()
     return redirect(url_for("learn.attempt", attempt_id=attempt.id), code=303)
 
-
-def attempt_details(attempt: QuizAttempt) -> list[dict]:
-    """What the result page shows for each item: the answer, the right one, and why."""
-    out = []
-    for item in attempt.items:
-        data, kind = item.version.data, kinds.get(item.version.kind)
-        entry = {"item": item, "data": data, "kind": kind.name, "outcome": kind.grade(data, item.answer, item.layout),
-                 **kind.describe(data, item.answer, item.layout)}
-        out.append(entry)
-    return out
