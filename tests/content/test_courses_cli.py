@@ -101,8 +101,9 @@ def test_check_rejects_an_explanation_that_names_an_option_by_letter(app, databa
     root = _copy(tmp_path)
     qfile = root / "sample-module" / "questions.yaml"
     text = qfile.read_text()
-    text = text.replace('explanation: {en: "Two members, ideally from different parties.", ru: "Два члена, лучше от разных партий."}',
-                        'explanation:\n      en: >-\n        Two members, ideally from different parties,\n'
+    before = ('explanation: {en: "Two members, ideally from different parties.", '
+              'ru: "Два члена, лучше от разных партий."}')
+    text = text.replace(before, 'explanation:\n      en: >-\n        Two members, ideally from different parties,\n'
                         '        so options a and c are wrong.\n      ru: "Два члена, лучше от разных партий."')
     text = text.replace("explanation: {en: Seal and count., ru: Опечатать и пересчитать.}",
                         "explanation: {en: Seal and count., ru: Опечатать и пересчитать; вариант d неверен.}")
