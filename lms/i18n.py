@@ -65,7 +65,8 @@ def _is_number(value: Any) -> bool:
 
 def gettext(string: str, **variables: Any) -> str:
     """Flask-Babel's gettext, with the numbers among `variables` localised (for flashed messages)."""
-    return interpolate(_translations().ugettext(string), variables)
+    text = _translations().ugettext(string)
+    return interpolate(text, variables) if variables else text
 
 
 def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from lms import events
 from lms.auth.models import Role, User
 from lms.content import kinds
+from lms.content.languages import LanguageNotice, notice_from_counts
 from lms.content.models import Lesson, Module, Question, QuestionVersion
 from lms.core.locks import lock_users
 from lms.extensions import db
@@ -162,6 +163,7 @@ class ModuleProgress:
     completed_at: Any = None
     next_lesson: LessonRef | None = None
     extra_attempts: int = 0  # granted by a trainer in this cycle
+    language: LanguageNotice | None = None  # set by dashboard(): the module is not all in the reader's language
 
     @property
     def percent(self) -> int:
@@ -231,16 +233,30 @@ _DASHBOARD = (
     .order_by(Module.position, Module.id))
 
 
-def dashboard(user: User) -> list[ModuleProgress]:
-    """The dashboard's cards, in one query from the materialised `learner_progress` rows.
+@functools.cache
+def _dashboard_query(lang: str) -> sa.Select:
+    """The dashboard's statement, with how many of each module's active lessons have no `lang` text."""
+    others = sa.orm.aliased(Lesson)
+    in_module = sa.and_(others.module_id == Module.id, others.active)
+    lessons = sa.select(sa.func.count(others.id)).where(in_module).scalar_subquery()
+    missing = sa.select(sa.func.count(others.id)).where(
+        in_module, others.title[lang].as_string().is_(None)).scalar_subquery()
+    return _DASHBOARD.add_columns(lessons.label("lessons_now"), missing.label("lessons_missing_lang"))
+
+
+def dashboard(user: User, lang: str | None = None) -> list[ModuleProgress]:
+    """The dashboard's cards, in one query from the materialised `learner_progress` rows; with
+    `lang`, the reader's language, each card also says whether its module is shown in another.
 
     They hold the same figures module_progress() computes from the raw records (lms.learn.status keeps
     them so on every write); pages that enforce rules, such as the quiz's attempt limit, use module_progress().
     """
+    query = _dashboard_query(lang) if lang else _DASHBOARD
     return [ModuleProgress(row, row.due_date, row.since, row.lessons_total, row.lessons_read, row.attempts,
                            row.best_score, row.passed, row.completed_at,
-                           LessonRef(row.next_slug, row.next_title) if row.next_slug else None, row.extra_attempts)
-            for row in db.session.execute(_DASHBOARD, {"uid": user.id})]
+                           LessonRef(row.next_slug, row.next_title) if row.next_slug else None, row.extra_attempts,
+                           notice_from_counts(lang, row.lessons_now, row.lessons_missing_lang) if lang else None)
+            for row in db.session.execute(query, {"uid": user.id})]
 
 
 def lessons_read(user: User, module: Module, since: date | None = None) -> set[int]:

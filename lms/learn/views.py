@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.auth.models import Role
+from lms.content.languages import language_notice
 from lms.content.models import Lesson, Module
 from lms.core.templating import current_lang
 from lms.extensions import db
@@ -34,7 +35,7 @@ def _own_attempt_or_404(attempt_id: int) -> QuizAttempt:
 @login_required
 def dashboard():
     """The learner's dashboard of their modules and progress (GET; signed-in users)."""
-    return render_template("learn/dashboard.html", items=services.dashboard(current_user))
+    return render_template("learn/dashboard.html", items=services.dashboard(current_user, current_lang()))
 
 
 @bp.get("/modules/<slug>")
@@ -49,7 +50,8 @@ def module(slug: str):
         .order_by(QuizAttempt.number)).all()
     return render_template("learn/module.html", module=module, progress=progress, read=read, attempts=attempts,
                            open_attempt=next((a for a in attempts if a.is_open), None),
-                           preview=current_user.role != Role.LEARNER)
+                           preview=current_user.role != Role.LEARNER,
+                           language=language_notice([lesson.title for lesson in module.lessons], current_lang()))
 
 
 @bp.get("/modules/<slug>/lessons/<lesson_slug>")
