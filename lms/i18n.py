@@ -88,10 +88,12 @@ def install_template_gettext(app) -> None:
 
     @pass_context
     def template_gettext(context, string: str, **variables: Any) -> str:
+        """`_()` and `gettext()` in templates."""
         return interpolate(_translations().ugettext(string), variables, context.eval_ctx.autoescape)
 
     @pass_context
     def template_ngettext(context, singular: str, plural: str, num: int, **variables: Any) -> str:
+        """`ngettext()` in templates."""
         variables.setdefault("num", num)
         return interpolate(_translations().ungettext(singular, plural, num), variables, context.eval_ctx.autoescape)
 
