@@ -1,9 +1,15 @@
 """Locale choice: the user's setting, then the session, then Accept-Language, then the default."""
 from __future__ import annotations
 
+import re
+from decimal import Decimal
+from typing import Any
+
 from flask import current_app, g, has_request_context, request, session
-from flask_babel import get_translations
+from flask_babel import format_decimal, get_translations
 from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
 
 from lms.config import LANGUAGES
 
@@ -38,8 +44,40 @@ def _translations():
         return g._lms_translations
 
 
+_INTEGER_PLACEHOLDER = re.compile(r"%\((\w+)\)d")
+
+
+def interpolate(text: str, variables: dict[str, Any], markup: bool = False) -> str:
+    """`text % variables`, with every number written in the reader's locale ("20 000" in Russian);
+    `markup`: `text` is HTML-safe and the variables are escaped (templates with autoescape).
+
+    A `%(num)d` placeholder takes the localised figure too, so catalogs keep their usual form.
+    """
+    text = _INTEGER_PLACEHOLDER.sub(r"%(\1)s", text)
+    if markup:
+        text = Markup(text)
+    return text % {key: format_decimal(value) if _is_number(value) else value for key, value in variables.items()}
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+
+
+def gettext(string: str, **variables: Any) -> str:
+    """Flask-Babel's gettext, with the numbers among `variables` localised (for flashed messages)."""
+    text = _translations().ugettext(string)
+    return interpolate(text, variables) if variables else text
+
+
+def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
+    """Flask-Babel's ngettext, with `num` and the other numbers localised (for flashed messages)."""
+    variables.setdefault("num", num)
+    return interpolate(_translations().ungettext(singular, plural, num), variables)
+
+
 def install_template_gettext(app) -> None:
-    """Template gettext bound to the per-request catalog; same behaviour as Flask-Babel's."""
+    """Template gettext bound to the per-request catalog, like Flask-Babel's (Jinja's new style:
+    the call fills its placeholders), except that numbers are written in the reader's locale."""
     app.jinja_env.install_gettext_callables(
         lambda s: _translations().ugettext(s),
         lambda s, p, n: _translations().ungettext(s, p, n),
@@ -47,6 +85,19 @@ def install_template_gettext(app) -> None:
         pgettext=lambda c, s: _translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
     )
+
+    @pass_context
+    def template_gettext(context, string: str, **variables: Any) -> str:
+        """`_()` and `gettext()` in templates."""
+        return interpolate(_translations().ugettext(string), variables, context.eval_ctx.autoescape)
+
+    @pass_context
+    def template_ngettext(context, singular: str, plural: str, num: int, **variables: Any) -> str:
+        """`ngettext()` in templates."""
+        variables.setdefault("num", num)
+        return interpolate(_translations().ungettext(singular, plural, num), variables, context.eval_ctx.autoescape)
+
+    app.jinja_env.globals.update(gettext=template_gettext, _=template_gettext, ngettext=template_ngettext)
 
 
 def pick(text: dict[str, str] | None, lang: str) -> str:

@@ -4,8 +4,6 @@ from __future__ import annotations
 import secrets
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -16,6 +14,8 @@ from lms.admin.views import bp
 from lms.core.paging import requested_page
 from lms.core.templating import current_lang
 from lms.extensions import db
+from lms.i18n import gettext as _
+from lms.i18n import ngettext
 from lms.orgs.models import Unit, UnitKind
 from lms.train.accounts_forms import ActionForm, ConfirmImportForm, ImportForm
 from lms.train.accounts_service import batch_done

@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from lms.auth.models import User
@@ -18,6 +17,7 @@ from lms.config import LANGUAGES
 from lms.core.paging import Page, paginate
 from lms.core.templating import current_lang
 from lms.extensions import db
+from lms.i18n import gettext as _
 from lms.learn.models import Assignment, LearnerProgress, TrainingSession
 from lms.orgs.models import ANCESTOR_COLUMNS, Unit, UnitKind
 from lms.progress.models import ReportMember

@@ -23,6 +23,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
 from lms.content import kinds
+from lms.content.letters import letter_reference
 from lms.i18n import FALLBACK, pick  # noqa: F401  (pick is used by the callers of this module too)
 
 LANGUAGES = ("en", "ru", "kk", "ky", "uz", "tg", "tk")
@@ -88,12 +89,41 @@ class _Yaml:
 
     def __init__(self, path: Path, rel: str):
         self.rel = rel
-        loader = _Loader(path.read_text(encoding="utf-8"))
+        source = path.read_text(encoding="utf-8")
+        self.source_lines = source.splitlines()
+        loader = _Loader(source)
         try:  # parse once: the node tree gives line numbers, the data is built from it
             self.node = loader.get_single_node()
             self.data = loader.construct_document(self.node) if self.node is not None else None
         finally:
             loader.dispose()
+
+    def text_line(self, route: list[Any], offset: int) -> int:
+        """The line of character `offset` in the text reached by `route` (a folded or plain scalar
+        keeps its words, only its line breaks change); the field's line when it cannot tell."""
+        node = self.node
+        for step in route:
+            if isinstance(node, yaml.MappingNode):
+                node = next((v for k, v in node.value if k.value == step), None)
+            elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
+                node = node.value[step]
+            else:
+                node = None
+            if node is None:
+                return self.line(route)
+        if not isinstance(node, yaml.ScalarNode):
+            return self.line(route)
+        words = len(node.value[:offset].split())
+        block = node.style in ("|", ">")
+        first = node.start_mark.line + (1 if block else 0)
+        for number in range(first, min(node.end_mark.line + 1, len(self.source_lines))):
+            text = self.source_lines[number]
+            if number == node.start_mark.line:
+                text = text[node.start_mark.column:]
+            words -= len(text.split())
+            if words < 0:
+                return number + 1
+        return self.line(route)
 
     def line(self, route: list[Any]) -> int:
         """The line of the field reached by `route` (keys and indexes), or of the deepest part found."""
@@ -203,6 +233,12 @@ def _check_question(q: dict[str, Any], idx: int, doc: _Yaml, lesson_ids: set[str
     out: list[Problem] = []
     if q.get("topic") and q["topic"] not in lesson_ids:
         out.append(at(["topic"], f"topic '{q['topic']}' is not a lesson of this module"))
+    for lang, text in q["explanation"].items():  # in the order of the file
+        found = letter_reference(text)
+        if found:
+            out.append(Problem(doc.rel, doc.text_line(["questions", idx, "explanation", lang], found.start()),
+                               f"explanation ({lang}) names an option by a letter ('{found.group(0)}'): options are "
+                               "shuffled and shown without letters, so name the option by its text"))
     kind = kinds.REGISTRY.get(q["type"])
     if kind is None:  # the schema lists the type names; this catches a schema ahead of the code
         out.append(

@@ -1,10 +1,15 @@
-"""Template helpers: the current language, localised texts and dates."""
+"""Template helpers: the current language, localised texts, numbers and dates."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from datetime import datetime
+from decimal import Decimal
 
+from babel import Locale
+from babel.dates import format_skeleton
+from babel.numbers import format_percent as babel_format_percent
 from flask import Flask, g, request
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
@@ -33,6 +38,39 @@ def format_date_cached(d, fmt: str = "medium") -> str:
     return cache[key]
 
 
+def number(value, missing: str = "—") -> str:
+    """A count or figure in the reader's locale: 20000 -> "20,000" in English, "20 000" in Russian."""
+    if value is None:
+        return missing
+    return format_decimal(value)
+
+
+def percent(value, digits: int = 1, missing: str = "—") -> str:
+    """A percentage given on the 0-100 scale, in the reader's locale, with at most `digits` decimals:
+    66.666 -> "66.7%" in English, "66,7 %" in Russian; 70 -> "70%"."""
+    if value is None:
+        return missing
+    share = (Decimal(str(round(float(value), digits))) / 100).normalize()
+    if share == share.to_integral_value():  # 1E+1 and the like: keep a plain exponent
+        share = share.quantize(Decimal(1))
+    return babel_format_percent(share, locale=get_locale(), decimal_quantization=False)
+
+
+def short_date(d) -> str:
+    """Day and month only, in the reader's locale ("3/14" in English, "14.03" in Russian), for chart labels."""
+    return format_skeleton("Md", d, locale=get_locale())
+
+
+@functools.cache
+def _language_name(code: str, reader: str) -> str:
+    return Locale.parse(code).get_display_name(reader) or code
+
+
+def language_name(code: str) -> str:
+    """A language's name in the reader's language, as used inside a sentence: "Russian", "русский"."""
+    return _language_name(code, current_lang())
+
+
 def init_app(app: Flask) -> None:
     """Install the template globals and filters, and the security headers of every response."""
     @app.context_processor
@@ -42,7 +80,9 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.filters["t"] = lambda text: pick(text, current_lang())
     app.jinja_env.filters["date"] = format_date_cached
-    app.jinja_env.filters["num"] = lambda n: "—" if n is None else format_decimal(n)
+    app.jinja_env.filters["num"] = number
+    app.jinja_env.filters["percent"] = percent
+    app.jinja_env.filters["language_name"] = language_name
     app.jinja_env.filters["datetime"] = lambda d, fmt="medium": format_datetime(d, fmt) if d else ""
     versions: dict[str, str] = {}
 

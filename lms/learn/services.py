@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from lms import events
 from lms.auth.models import Role, User
 from lms.content import kinds
+from lms.content.languages import LanguageNotice, notice_from_counts
 from lms.content.models import Lesson, Module, Question, QuestionVersion
 from lms.core.locks import lock_users
 from lms.extensions import db
@@ -162,6 +163,7 @@ class ModuleProgress:
     completed_at: Any = None
     next_lesson: LessonRef | None = None
     extra_attempts: int = 0  # granted by a trainer in this cycle
+    language: LanguageNotice | None = None  # set by dashboard(): the module is not all in the reader's language
 
     @property
     def percent(self) -> int:
@@ -231,16 +233,30 @@ _DASHBOARD = (
     .order_by(Module.position, Module.id))
 
 
-def dashboard(user: User) -> list[ModuleProgress]:
-    """The dashboard's cards, in one query from the materialised `learner_progress` rows.
+@functools.cache
+def _dashboard_query(lang: str) -> sa.Select:
+    """The dashboard's statement, with how many of each module's active lessons have no `lang` text."""
+    others = sa.orm.aliased(Lesson)
+    in_module = sa.and_(others.module_id == Module.id, others.active)
+    lessons = sa.select(sa.func.count(others.id)).where(in_module).scalar_subquery()
+    missing = sa.select(sa.func.count(others.id)).where(
+        in_module, others.title[lang].as_string().is_(None)).scalar_subquery()
+    return _DASHBOARD.add_columns(lessons.label("lessons_now"), missing.label("lessons_missing_lang"))
+
+
+def dashboard(user: User, lang: str | None = None) -> list[ModuleProgress]:
+    """The dashboard's cards, in one query from the materialised `learner_progress` rows; with
+    `lang`, the reader's language, each card also says whether its module is shown in another.
 
     They hold the same figures module_progress() computes from the raw records (lms.learn.status keeps
     them so on every write); pages that enforce rules, such as the quiz's attempt limit, use module_progress().
     """
+    query = _dashboard_query(lang) if lang else _DASHBOARD
     return [ModuleProgress(row, row.due_date, row.since, row.lessons_total, row.lessons_read, row.attempts,
                            row.best_score, row.passed, row.completed_at,
-                           LessonRef(row.next_slug, row.next_title) if row.next_slug else None, row.extra_attempts)
-            for row in db.session.execute(_DASHBOARD, {"uid": user.id})]
+                           LessonRef(row.next_slug, row.next_title) if row.next_slug else None, row.extra_attempts,
+                           notice_from_counts(lang, row.lessons_now, row.lessons_missing_lang) if lang else None)
+            for row in db.session.execute(query, {"uid": user.id})]
 
 
 def lessons_read(user: User, module: Module, since: date | None = None) -> set[int]:
@@ -408,3 +424,77 @@ def submit_attempt(attempt: QuizAttempt, user: User) -> bool:
     events.attempt_submitted.send(user_id=user.id, module_id=attempt.module_id, attempt_id=attempt.id,
                                   number=attempt.number, score=score)
     return True
+
+
+# --- the result of an attempt -----------------------------------------------------------------
+
+@dataclass
+class ReviewItem:
+    """One question of a submitted attempt as its result page shows it."""
+
+    number: int  # its place in the attempt, from 1
+    item: AttemptItem
+    data: dict[str, Any]
+    outcome: kinds.Outcome
+    lessons: list[Lesson]  # the lessons behind the question: its topic
+    shown: dict[str, Any]  # what the kind's result partial shows (kinds.QuestionKind.describe)
+
+    @property
+    def verdict(self) -> str:
+        """right, part or wrong."""
+        credit = self.outcome.credit
+        return "right" if credit >= 1 else ("part" if credit > 0 else "wrong")
+
+    def __getitem__(self, key: str) -> Any:
+        """The kind partials read `d.item`, `d.data`, `d.outcome` and the kind's own keys."""
+        if key in self.shown:
+            return self.shown[key]
+        return getattr(self, key)
+
+
+@dataclass
+class AttemptResult:
+    """A submitted attempt with the learner's standing now: what the result page is built from."""
+
+    attempt: QuizAttempt
+    progress: ModuleProgress
+    items: list[ReviewItem]
+    open_attempt: QuizAttempt | None  # another attempt already started
+
+    @property
+    def missed(self) -> list[ReviewItem]:
+        """The questions not fully right."""
+        return [r for r in self.items if r.verdict != "right"]
+
+    @property
+    def to_read(self) -> list[tuple[Lesson, list[int]]]:
+        """Each lesson behind a missed question, in the module's order, with the numbers of those questions."""
+        found: dict[int, tuple[Lesson, list[int]]] = {}
+        for r in self.missed:
+            for lesson in r.lessons:
+                found.setdefault(lesson.id, (lesson, []))[1].append(r.number)
+        return sorted(found.values(), key=lambda pair: pair[0].position)
+
+    @property
+    def can_retry(self) -> bool:
+        """Not passed yet in this cycle, and an attempt is left (or there is no limit)."""
+        return not self.progress.passed and self.progress.attempts_left != 0
+
+
+def question_lessons(data: dict[str, Any], lessons: dict[str, Lesson]) -> list[Lesson]:
+    """The module's active lessons behind a question: the one its `topic` names (courses check
+    makes sure it is a lesson of the module; a lesson retired since is left out)."""
+    topic = data.get("topic")
+    return [lessons[topic]] if topic in lessons else []
+
+
+def attempt_result(attempt: QuizAttempt, learner: User) -> AttemptResult:
+    """Everything the result page of a submitted attempt shows, for the learner who made it."""
+    module = attempt.module
+    by_slug = {lesson.slug: lesson for lesson in module.lessons}
+    items = []
+    for number, item in enumerate(attempt.items, start=1):
+        data, kind = item.version.data, kinds.get(item.version.kind)
+        items.append(ReviewItem(number, item, data, kind.grade(data, item.answer, item.layout),
+                                question_lessons(data, by_slug), kind.describe(data, item.answer, item.layout)))
+    return AttemptResult(attempt, module_progress(learner, module), items, open_attempt(learner, module))

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.auth.models import Role
-from lms.content import kinds
+from lms.content.languages import language_notice
 from lms.content.models import Lesson, Module
 from lms.core.templating import current_lang
 from lms.extensions import db
@@ -35,7 +35,7 @@ def _own_attempt_or_404(attempt_id: int) -> QuizAttempt:
 @login_required
 def dashboard():
     """The learner's dashboard of their modules and progress (GET; signed-in users)."""
-    return render_template("learn/dashboard.html", items=services.dashboard(current_user))
+    return render_template("learn/dashboard.html", items=services.dashboard(current_user, current_lang()))
 
 
 @bp.get("/modules/<slug>")
@@ -50,7 +50,8 @@ def module(slug: str):
         .order_by(QuizAttempt.number)).all()
     return render_template("learn/module.html", module=module, progress=progress, read=read, attempts=attempts,
                            open_attempt=next((a for a in attempts if a.is_open), None),
-                           preview=current_user.role != Role.LEARNER)
+                           preview=current_user.role != Role.LEARNER,
+                           language=language_notice([lesson.title for lesson in module.lessons], current_lang()))
 
 
 @bp.get("/modules/<slug>/lessons/<lesson_slug>")
@@ -99,9 +100,8 @@ def attempt(attempt_id: int):
     attempt = _own_attempt_or_404(attempt_id)
     if attempt.is_open:
         return render_template("learn/quiz.html", attempt=attempt, module=attempt.module)
-    return render_template(
-        "learn/result.html", attempt=attempt, module=attempt.module, details=attempt_details(attempt)
-    )
+    return render_template("learn/result.html", result=services.attempt_result(attempt, current_user),
+                           module=attempt.module)
 
 
 @bp.post("/attempts/<int:attempt_id>/answers")
@@ -150,13 +150,3 @@ def submit(attempt_id: int):
         db.session.commit()
     return redirect(url_for("learn.attempt", attempt_id=attempt.id), code=303)
 
-
-def attempt_details(attempt: QuizAttempt) -> list[dict]:
-    """What the result page shows for each item: the answer, the right one, and why."""
-    out = []
-    for item in attempt.items:
-        data, kind = item.version.data, kinds.get(item.version.kind)
-        entry = {"item": item, "data": data, "kind": kind.name, "outcome": kind.grade(data, item.answer, item.layout),
-                 **kind.describe(data, item.answer, item.layout)}
-        out.append(entry)
-    return out

@@ -12,7 +12,7 @@ from lms.auth.access import roles_required
 from lms.auth.models import Role, User
 from lms.content.models import Module
 from lms.core.export import download
-from lms.core.templating import current_lang
+from lms.core.templating import current_lang, short_date
 from lms.extensions import db
 from lms.i18n import pick
 from lms.learn.models import LearnerProgress
@@ -91,7 +91,7 @@ def completion():
             .order_by(User.full_name, Module.position)).all()
     bars = charts.bar_chart([(r.unit.name(lang), r.completion_rate) for r in report.rows],
                             _("Completion rate by unit"))
-    trend = charts.column_chart([(w.strftime("%d.%m"), n) for w, n in report.trend], _("Completions per week"))
+    trend = charts.column_chart([(short_date(w), n) for w, n in report.trend], _("Completions per week"))
     return render_template("reports/completion.html", report=report, module=module, modules=_modules(),
                            date_from=date_from, date_to=date_to, bars=bars, trend=trend, names=names,
                            role=request.args.get("role", "learner"),

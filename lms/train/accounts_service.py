@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy.orm import aliased
 
 from lms import events
@@ -18,6 +17,7 @@ from lms.auth.passwords import hash_temporary_password, temporary_password
 from lms.config import LANGUAGES
 from lms.core.paging import Page, paginate
 from lms.extensions import db
+from lms.i18n import gettext as _
 from lms.learn.models import AttemptGrant, LearnerProgress
 from lms.orgs.models import Unit, in_subtree
 from lms.timeutil import utcnow

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 
 from lms.auth.models import User
@@ -15,6 +13,8 @@ from lms.content.models import Module
 from lms.core.paging import requested_page
 from lms.core.templating import current_lang
 from lms.extensions import db
+from lms.i18n import gettext as _
+from lms.i18n import ngettext
 from lms.orgs.models import Unit
 from lms.train import assign_service as svc
 from lms.train.assign_forms import (
@@ -61,7 +61,8 @@ def _learners_from_lines(form: AssignmentForm) -> list[User]:
     found = svc.learners_by_username(current_user, [name for _number, name in lines])
     for number, name in lines:
         if name not in found:
-            form.usernames.errors.append(_("Line %(n)s: “%(name)s” is not a learner you manage.", n=number, name=name))
+            form.usernames.errors.append(_("Line %(n)s: “%(name)s” is not a learner you manage.",
+                                           n=str(number), name=name))  # a line number, not a count
     return list({u.id: u for u in found.values()}.values())
 
 

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 
 from lms.content.models import Module
 from lms.core.paging import requested_page
 from lms.core.templating import current_lang
 from lms.extensions import db
+from lms.i18n import gettext as _
+from lms.i18n import ngettext
 from lms.train import calendar_service as cal
 from lms.train.assign_forms import AttendanceForm, ElectionForm, SessionForm, as_choices, module_choices, unit_choices
 from lms.train.scope import sees_everything, trainer_required

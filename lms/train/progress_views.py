@@ -13,8 +13,8 @@ from lms.core.templating import current_lang, format_date_cached
 from lms.extensions import db
 from lms.i18n import pick
 from lms.learn import rules
+from lms.learn import services as learn_services
 from lms.learn.models import LearnerProgress, QuizAttempt
-from lms.learn.views import attempt_details
 from lms.orgs.models import Unit
 from lms.timeutil import today as today_
 from lms.train import progress as svc
@@ -146,8 +146,8 @@ def learner_attempt(learner_id: int, attempt_id: int):
     attempt = db.session.get(QuizAttempt, attempt_id)
     if attempt is None or attempt.user_id != person.id or attempt.is_open:
         abort(404)
-    return render_template("learn/result.html", attempt=attempt, module=attempt.module,
-                           details=attempt_details(attempt), person=person)
+    return render_template("learn/result.html", result=learn_services.attempt_result(attempt, person),
+                           module=attempt.module, person=person)
 
 
 @bp.get("/overdue")

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import gettext as _
 
 from lms.auth.models import User
 from lms.config import LANGUAGES
 from lms.extensions import db
+from lms.i18n import gettext as _
 from lms.orgs.models import Unit
 
 COLUMNS = ("full_name", "username", "unit_code", "language")
@@ -198,7 +198,7 @@ def _table(lines: Iterable[tuple[int, list]], columns: tuple[str, ...], required
             continue
         if len(rows) >= max_rows:
             return [], [Problem(number, _("The file has more than %(max)s rows. Split it into smaller files.",
-                                          max=f"{max_rows:,}"))]
+                                          max=max_rows))]
         extra = [c for c in cells[len(header):] if c]
         if extra:
             problems.append(Problem(number, _("This line has more cells than the header has columns.")))

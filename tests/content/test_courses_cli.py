@@ -95,3 +95,33 @@ def test_check_skips_folders_that_are_not_modules(app, database, tmp_path):
     assert result.exit_code != 0
     assert "broken-module/module.yaml:1: file is missing" in result.output
     assert "glossary" not in result.output
+
+
+def test_check_rejects_an_explanation_that_names_an_option_by_letter(app, database, tmp_path):
+    root = _copy(tmp_path)
+    qfile = root / "sample-module" / "questions.yaml"
+    text = qfile.read_text()
+    before = ('explanation: {en: "Two members, ideally from different parties.", '
+              'ru: "Два члена, лучше от разных партий."}')
+    text = text.replace(before, 'explanation:\n      en: >-\n        Two members, ideally from different parties,\n'
+                        '        so options a and c are wrong.\n      ru: "Два члена, лучше от разных партий."')
+    text = text.replace("explanation: {en: Seal and count., ru: Опечатать и пересчитать.}",
+                        "explanation: {en: Seal and count., ru: Опечатать и пересчитать; вариант d неверен.}")
+    qfile.write_text(text)
+    lines = text.splitlines()
+    folded = next(n for n, line in enumerate(lines, start=1) if "so options a and c are wrong" in line)
+    inline = next(n for n, line in enumerate(lines, start=1) if "вариант d неверен" in line)
+    result = app.test_cli_runner().invoke(args=["courses", "check", str(root)])
+    assert result.exit_code != 0
+    assert (f"sample-module/questions.yaml:{folded}: explanation (en) names an option by a letter ('options a')"
+            in result.output)
+    assert f"sample-module/questions.yaml:{inline}: explanation (ru) names an option by a letter" in result.output
+    assert "2 problem(s) found" in result.output
+
+
+def test_the_course_files_name_options_by_their_text(app):
+    from lms.content.format import load_tree
+    from tests.conftest import FIXTURES
+    courses = FIXTURES.parents[1] / "courses"
+    _modules, problems = load_tree(courses)
+    assert [str(p) for p in problems if "by a letter" in str(p)] == []
