@@ -18,6 +18,13 @@ from lms.train.scope import admin_required
 bp = Blueprint("admin", __name__)
 
 
+@bp.get("/")
+@admin_required
+def index():
+    """The administrator's pages: audit log, staff accounts, monitors, organisation units (GET; admins)."""
+    return render_template("admin/index.html")
+
+
 @bp.get("/audit")
 @admin_required
 def audit():

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from lms import events
 from lms.content.format import ModuleSpec
 from lms.content.models import Lesson, Module, Question, QuestionVersion
-from lms.content.render import markdown_to_html
+from lms.content.render import RENDERING, markdown_to_html
 from lms.extensions import db
 from lms.timeutil import utcnow
 
@@ -61,6 +61,7 @@ def import_modules(specs: list[ModuleSpec]) -> ImportReport:
             db.session.flush()
             report.created.append(spec.id)
         elif module.content_hash == full_hash and module.active:
+            _sync_lessons(module, spec)  # the same files: only a newer rendering changes the saved lessons
             report.unchanged.append(spec.id)
             continue
         else:
@@ -85,8 +86,8 @@ def _sync_lessons(module: Module, spec: ModuleSpec) -> None:
         lesson.slug: lesson for lesson in db.session.scalars(sa.select(Lesson).where(Lesson.module_id == module.id))
     }
     for lesson_spec in spec.lessons:
-        html = {lang: markdown_to_html(text) for lang, text in lesson_spec.body.items()}
-        h = digest([lesson_spec.title, lesson_spec.body])
+        html = {lang: markdown_to_html(text, lang) for lang, text in lesson_spec.body.items()}
+        h = digest([lesson_spec.title, lesson_spec.body, RENDERING])
         lesson = existing.pop(lesson_spec.id, None)
         if lesson is None:
             db.session.add(Lesson(module_id=module.id, slug=lesson_spec.id, position=lesson_spec.position,

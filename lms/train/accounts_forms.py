@@ -16,13 +16,25 @@ LANGUAGE_CHOICES = [SelectChoice(code, LANGUAGE_NAMES[code], render_kw={"lang": 
 
 
 def unit_choices(units: list[Unit], lang: str, empty_label: str) -> list[SelectChoice]:
-    """Precincts labelled with name and code, after an empty first choice."""
-    return [SelectChoice(0, empty_label)] + [SelectChoice(u.id, f"{u.name(lang)} ({u.code})") for u in units]
+    """Precincts labelled with name and code, after an empty first choice (value "", as HTML wants in a
+    required select)."""
+    return [SelectChoice("", empty_label)] + [SelectChoice(u.id, f"{u.name(lang)} ({u.code})") for u in units]
+
+
+def optional_id(value: object) -> int | None:
+    """A posted id as an int; the empty placeholder, or anything that is not a whole number, as None
+    (then DataRequired asks for a choice with its own message)."""
+    if isinstance(value, int) or value is None:
+        return value
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return None
 
 
 class _LearnerFields(FlaskForm):
     full_name = StringField(_l("Full name"), validators=[DataRequired(_l("Enter the full name.")), Length(max=200)])
-    unit = SelectField(_l("Precinct commission"), coerce=int,
+    unit = SelectField(_l("Precinct commission"), coerce=optional_id,
                        validators=[DataRequired(_l("Choose the precinct commission."))])
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
 

@@ -34,7 +34,7 @@ def test_a_failed_result_starts_with_outcome_attempts_left_and_try_again(app, br
     aid = start_quiz(browser)
     submit(browser, aid, _wrong_on(app, aid, {"steps", "count"}))  # two questions of lesson "second" missed
     html = browser.get(f"/learn/attempts/{aid}").get_data(as_text=True)
-    top = _before(html, "<details")  # everything above the folded review
+    top = _before(html, "<details class=\"question")  # everything above the folded review
     assert "50%" in top and "Not passed." in top and "The pass mark is 75%." in top
     assert "2 of 4 questions fully right." in top
     assert "1 attempt left" in top and "(of 2)" in top
@@ -75,7 +75,7 @@ def test_the_last_failed_attempt_offers_no_retry_but_a_trainers_grant_does(app, 
         aid = start_quiz(ann)
         submit(ann, aid, answers(app, aid, right=False))
     html = ann.get(f"/learn/attempts/{aid}").get_data(as_text=True)
-    top = _before(html, "<details")
+    top = _before(html, "<details class=\"question")
     assert "No attempts left." in top and "Ask your trainer for help." in top
     assert "Try again" not in html
     assert "Read again before you try again" in top  # still told what to read
@@ -83,7 +83,7 @@ def test_the_last_failed_attempt_offers_no_retry_but_a_trainers_grant_does(app, 
     browser.login("trainer")
     assert grant(browser, ids["ann"], course).status_code == 303
     html = ann.get(f"/learn/attempts/{aid}").get_data(as_text=True)
-    top = _before(html, "<details")
+    top = _before(html, "<details class=\"question")
     assert "1 attempt left" in top and "(of 3, 1 extra attempt given)" in top and "Try again" in top
 
     # the trainer sees the same standing, without the learner's buttons
@@ -98,7 +98,7 @@ def test_a_passed_result_says_so_and_leads_back_to_the_module(app, browser, make
     aid = start_quiz(browser)
     submit(browser, aid, answers(app, aid, right=True))
     html = browser.get(f"/learn/attempts/{aid}").get_data(as_text=True)
-    top = _before(html, "<details")
+    top = _before(html, "<details class=\"question")
     assert "100%" in top and "Passed." in top and "Try again" not in html
     assert "attempt left" not in top and "Read again" not in html
     assert re.search(r'class="button primary" href="/learn/modules/sample-module"', top)
