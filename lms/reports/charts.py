@@ -1,6 +1,9 @@
-"""Small SVG charts drawn on the server: no script, no other host, and they print well.
+"""Small charts drawn on the server: no script, no other host, and they print well.
 
-Figures are written in the reader's locale ("66,7 %" in Russian), as in the tables beside them.
+The drawing is SVG stretched to the space it has; every word and figure is HTML text beside
+it, so labels keep the page's font size at any width and in print, wrap instead of being cut,
+and name their figure. Figures are written in the reader's locale ("66,7 %" in Russian), as in
+the tables next to the charts.
 """
 from __future__ import annotations
 
@@ -10,44 +13,32 @@ from lms.core.templating import number, percent
 
 
 def bar_chart(items: list[tuple[str, float | None]], title: str, unit: str = "%", maximum: float = 100.0) -> Markup:
-    """Horizontal bars, one per item, with the value written at the end of each bar."""
-    row, label_w, bar_w = 26, 190, 320
-    height = row * len(items) + 10
-    parts = [
-        f'<svg class="chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {label_w + bar_w + 60} {height}" '
-        f'width="100%" preserveAspectRatio="xMinYMin meet">',
-        f"<title>{escape(title)}</title>",
-    ]
-    for i, (label, value) in enumerate(items):
-        y = 5 + i * row
-        width = 0 if value is None else max(1, bar_w * min(value, maximum) / maximum)
+    """Horizontal bars, one per item: the whole label, the bar, and the figure at its end."""
+    parts = [f'<ul class="bar-chart" aria-label="{escape(title)}">']
+    for label, value in items:
+        share = 0.0 if value is None else max(0.5, 100 * min(value, maximum) / maximum)
         text = percent(value) if unit == "%" else number(value) + ("" if value is None else unit)
-        parts.append(f'<text x="{label_w - 8}" y="{y + 17}" text-anchor="end" font-size="13" fill="#0b0c0c">'
-                     f"{escape(label[:28])}</text>")
-        parts.append(f'<rect x="{label_w}" y="{y + 3}" width="{width:.1f}" height="18" fill="#1d4f91"/>')
         parts.append(
-            f'<text x="{label_w + width + 6:.1f}" y="{y + 17}" font-size="13" fill="#0b0c0c">{escape(text)}</text>'
-        )
-    parts.append("</svg>")
+            f'<li><span class="bar-label">{escape(label)}</span>'
+            f'<svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true" focusable="false">'
+            f'<rect width="100" height="10" class="bar-track"/><rect width="{share:.1f}" height="10"/></svg>'
+            f'<span class="bar-value">{escape(text)}</span></li>')
+    parts.append("</ul>")
     return Markup("".join(parts))
 
 
 def column_chart(points: list[tuple[str, int]], title: str) -> Markup:
-    """Vertical columns over time (e.g. completions per week), with the largest value marked."""
-    width, height, left, bottom = 640, 200, 36, 28
+    """Vertical columns over time (e.g. completions per week); the scale and the first, middle
+    and last labels are text under and beside the drawing, each column names its figure in a title."""
     top = max((v for _, v in points), default=0) or 1
-    step = (width - left) / max(1, len(points))
-    parts = [f'<svg class="chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" width="100%" '
-             f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>',
-             f'<line x1="{left}" y1="{height - bottom}" x2="{width}" y2="{height - bottom}" stroke="#505a5f"/>',
-             f'<text x="{left - 4}" y="14" text-anchor="end" font-size="11" fill="#505a5f">{number(top)}</text>',
-             f'<text x="{left - 4}" y="{height - bottom}" text-anchor="end" font-size="11" fill="#505a5f">0</text>']
-    for i, (label, value) in enumerate(points):
-        h = (height - bottom - 10) * value / top
-        x = left + i * step
-        parts.append(f'<rect x="{x + 2:.1f}" y="{height - bottom - h:.1f}" width="{max(1, step - 4):.1f}" '
-                     f'height="{h:.1f}" fill="#00703c"><title>{escape(label)}: {number(value)}</title></rect>')
-        if i % max(1, len(points) // 6) == 0:
-            parts.append(f'<text x="{x + 2:.1f}" y="{height - 8}" font-size="11" fill="#505a5f">{escape(label)}</text>')
-    parts.append("</svg>")
-    return Markup("".join(parts))
+    n = max(1, len(points))
+    rects = "".join(
+        f'<rect x="{i * 10 + 1}" y="{100 - 100 * v / top:.1f}" width="8" height="{100 * v / top:.1f}">'
+        f"<title>{escape(label)}: {escape(number(v))}</title></rect>" for i, (label, v) in enumerate(points))
+    ticks = sorted({0, (len(points) - 1) // 2, len(points) - 1}) if points else []
+    labels = "".join(f"<span>{escape(points[i][0])}</span>" for i in ticks)
+    return Markup(
+        f'<div class="column-chart"><span class="axis-top">{escape(number(top))}</span>'
+        f'<svg viewBox="0 0 {n * 10} 100" preserveAspectRatio="none" role="img" aria-label="{escape(title)}">'
+        f"<title>{escape(title)}</title>{rects}</svg>"
+        f'<span class="axis-zero">0</span><div class="column-labels">{labels}</div></div>')

@@ -118,6 +118,11 @@ def test_monitor_journey_drills_down_to_a_precinct_and_downloads(app, world, liv
     for code in ("KZ", "KZ-A", "KZ-A-1", "KZ-A-1-2"):
         page.click(f"table.report a:has-text('{NAMES[code]}')")
         j.check(f"completion {code}")
+        if code == "KZ-A-1":  # the district's chart: one bar per precinct
+            sizes = page.eval_on_selector_all(".bar-chart .bar-label, .bar-chart .bar-value, .column-chart span",
+                                              "els => els.map(e => parseFloat(getComputedStyle(e).fontSize))")
+            assert sizes and min(sizes) >= 12, sizes  # chart text keeps a legible size at any width
+            assert NAMES["KZ-A-1-2"] in page.inner_text(".bar-chart")  # whole names, not cut
     assert page.locator("figure svg").count() >= 1  # a chart beside the figures
     with page.expect_download() as download:
         page.click("a:has-text('Download Excel')")

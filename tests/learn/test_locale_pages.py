@@ -35,7 +35,7 @@ def test_counts_percentages_and_chart_labels_follow_the_locale(app):
     assert ru.startswith(f"20{NBSP}000 ") and f"| 66,7{NBSP}% |" in ru and f"| 20{NBSP}000 |" in ru
     assert f"Проходной балл: 70{NBSP}%." in ru
     assert en == "20,000 accounts | 66.7% | 20,000 | Pass mark: 70%."
-    assert f">66,7{NBSP}%</text>" in chart and f"20{NBSP}000" in trend
+    assert f">66,7{NBSP}%</span>" in chart and f"20{NBSP}000" in trend
 
 
 def test_a_module_without_the_readers_language_says_which_one_it_is_shown_in(app, browser, make, course):
