@@ -35,7 +35,7 @@ translations: $(VENV)/.installed
 
 ## extract-messages / update-catalogs: refresh messages.pot and merge it into every catalog
 extract-messages: $(VENV)/.installed
-	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --sort-by-file --no-location -o translations/messages.pot lms
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k _nl:1,2 --sort-by-file --no-location -o translations/messages.pot lms
 
 update-catalogs: extract-messages
 	@for lang in $(LANGUAGES); do test -f translations/$$lang/LC_MESSAGES/messages.po || \

@@ -60,6 +60,7 @@ def from_environment(instance_path: str) -> dict[str, object]:
         "LMS_PROXY_HOPS": int(os.environ.get("LMS_PROXY_HOPS", "0")),
         "LMS_COURSES_PATH": os.environ.get("LMS_COURSES_PATH", str(ROOT / "courses")),
         "LMS_DEMO_PASSWORD": os.environ.get("LMS_DEMO_PASSWORD", "election-demo"),
+        "LMS_DEMO_LEARNERS": os.environ.get("LMS_DEMO_LEARNERS", "300"),  # checked by `demo seed`
         "LMS_LOGIN_LIMIT": os.environ.get("LMS_LOGIN_LIMIT", "10 per minute"),
         "LMS_PASSWORD_MEMORY_KIB": int(os.environ.get("LMS_PASSWORD_MEMORY_KIB", "65536")),
         # Secure on every HTTPS request anyway (lms.auth.sessions); this forces it on plain HTTP too

@@ -20,7 +20,7 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)[sdif]|%[sdif]")
 METHOD_MAP = [("**.py", "python"), ("templates/**.html", "jinja2")]
 OPTIONS = {"templates/**.html": {"trimmed": "true"}}
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
-            "lazy_ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
+            "lazy_ngettext": (1, 2), "_nl": (1, 2), "pgettext": ((1, "c"), 2)}
 
 
 @functools.cache

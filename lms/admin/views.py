@@ -12,6 +12,7 @@ from lms.extensions import db
 from lms.orgs.models import Unit
 from lms.reports.models import ReportScope
 from lms.train import audit as audit_log
+from lms.train import audit_text
 from lms.train.models import AuditEvent
 from lms.train.scope import admin_required
 
@@ -28,17 +29,19 @@ def index():
 @bp.get("/audit")
 @admin_required
 def audit():
-    """Every recorded change, newest first, filtered by action or by who made it."""
+    """Every recorded change as a sentence, newest first, filtered by action or by who made it."""
     query = sa.select(AuditEvent)
     action = request.args.get("action", "").strip()
     actor = request.args.get("actor", "").strip().lower()
-    if action:
-        query = query.where(AuditEvent.action.like(action.replace("%", "") + "%"))
+    if action:  # a code from the list, or the start of codes ("user.")
+        query = query.where(AuditEvent.action.like(action.replace("\\", "").replace("%", "").replace("_", r"\_") + "%",
+                                                   escape="\\"))
     if actor:
         query = query.join(User, User.id == AuditEvent.actor_id).where(User.username == actor)
-    page = paginate(query.options(sa.orm.joinedload(AuditEvent.actor))
-                    .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()))
-    return render_template("admin/audit.html", page=page, action=action, actor=actor)
+    page = paginate(audit_text.with_actors(query).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()))
+    page.items = audit_text.describe(page.items)
+    return render_template("admin/audit.html", page=page, action=action, actor=actor,
+                           actions=audit_text.action_choices())
 
 
 @bp.get("/monitors")

@@ -12,13 +12,23 @@ demo_cli = AppGroup("demo", help="Demo organisation, accounts and synthetic scal
 
 @demo_cli.command("seed")
 def seed() -> None:
-    """Demo tree for five countries and the accounts admin, monitor, trainer, learner."""
+    """Demo tree for five countries, the accounts admin, monitor, trainer, learner, and generated officials."""
+    from lms.demo.generate import demo_learners
     from lms.demo.seed import seed_demo
 
+    raw = str(current_app.config["LMS_DEMO_LEARNERS"]).strip()
+    if not raw.isdigit() or int(raw) > 100_000:
+        raise click.UsageError(f"LMS_DEMO_LEARNERS must be a whole number from 0 (none) to 100000, not {raw!r}")
     notes = seed_demo(current_app.config["LMS_DEMO_PASSWORD"])
     db.session.commit()
     for note in notes:
         click.echo(f"warning: {note}", err=True)
+    count = int(raw)
+    if count and not notes:  # the officials need the modules imported
+        stats = demo_learners(count)
+        db.session.commit()
+        if stats:
+            click.echo(f"Added {stats['learners']} demo officials with their progress (LMS_DEMO_LEARNERS=0: none).")
     click.echo("Demo data ready: accounts admin, monitor, trainer, learner.")
 
 

@@ -49,3 +49,13 @@ ACCOUNTS = [
 
 # modules the demo trainer assigns to the demo learner, with days until due
 DEMO_ASSIGNMENTS = [("mobile-ballot-box", 14), ("polling-and-count", 21), ("observers", 28)]
+
+# generated officials that `demo seed` adds to the demo precincts (LMS_DEMO_LEARNERS of them)
+DEMO_PREFIX = "demo-"
+DEMO_SEED = 2025
+FIRST_NAMES_F = ["Aigul", "Aliya", "Asel", "Dilnoza", "Gulnara", "Madina", "Nargiza", "Saule", "Zarina", "Mehri",
+                 "Ogulgerek", "Bermet", "Nodira", "Feruza", "Ainura"]
+FIRST_NAMES_M = ["Azamat", "Bakyt", "Daniyar", "Farrukh", "Jamshid", "Murat", "Rustam", "Timur", "Ulugbek", "Sherzod",
+                 "Merdan", "Nurlan", "Kanat", "Firdavs", "Serdar"]
+SURNAMES = ["Abenov", "Akhmetov", "Bekov", "Djumaev", "Ergeshov", "Ismailov", "Karimov", "Nazarov", "Rakhimov",
+            "Sadykov", "Tokhtarov", "Usmanov", "Yusupov", "Zhunusov", "Orazov"]

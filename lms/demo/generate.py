@@ -24,6 +24,7 @@ from lms.auth.models import User
 from lms.auth.passwords import hash_password
 from lms.content import kinds
 from lms.content.models import Lesson, Module, Question, QuestionVersion
+from lms.demo.data import ACCOUNTS, DEMO_PREFIX, DEMO_SEED, FIRST_NAMES_F, FIRST_NAMES_M, SURNAMES
 from lms.demo.seed import seed_units
 from lms.extensions import db
 from lms.learn.models import Assignment, AttemptItem, LearnerProgress, LessonCompletion, ModuleCompletion, QuizAttempt
@@ -120,11 +121,17 @@ def _learner_units(oblasts: list[Unit], learners: int, ids: _Ids) -> Iterator[in
         yield precinct_ids[n // PER_PRECINCT]
 
 
-def generate_learners(learners: int, seed: int = 1998, oblast_codes: list[str] | None = None) -> dict[str, int]:
-    """Generate `learners` synthetic learners with reads, attempts and completions; returns the counts."""
+def generate_learners(learners: int, seed: int = 1998, oblast_codes: list[str] | None = None,
+                      precincts: list[Unit] | None = None, username_prefix: str | None = None) -> dict[str, int]:
+    """Generate `learners` synthetic learners with reads, attempts and completions; returns the counts.
+
+    By default they go to new districts and precincts under the oblasts, which get every module;
+    with `precincts` they are shared out over those precincts, which get every module instead.
+    """
     rng = random.Random(seed)
     units = seed_units()
     oblasts = [u for u in units.values() if u.level == 1 and (not oblast_codes or u.code in oblast_codes)]
+    targets = precincts if precincts else oblasts
     modules = db.session.scalars(sa.select(Module).where(Module.active).order_by(Module.position)).all()
     if not modules:
         raise RuntimeError("no modules imported; run 'flask --app wsgi courses import' first")
@@ -155,23 +162,27 @@ def generate_learners(learners: int, seed: int = 1998, oblast_codes: list[str] |
     stats = dict.fromkeys(("learners", "assignments", "lessons read", "attempts", "answers", "completions"), 0)
 
     now = utcnow()
-    for oblast in oblasts:
+    for target in targets:
         for m in modules:
             db.session.add(
-                Assignment(module_id=m.id, unit_id=oblast.id, due_date=today() + timedelta(days=rng.randint(-20, 40)))
+                Assignment(module_id=m.id, unit_id=target.id, due_date=today() + timedelta(days=rng.randint(-20, 40)))
             )
             stats["assignments"] += 1
     db.session.flush()
-    # people already in these oblasts (the demo trainer, an earlier run's learners) get them too
-    events.assignments_changed.send(unit_ids=[o.id for o in oblasts], user_ids=[])
+    # people already in these units (the demo trainer, an earlier run's learners) get them too
+    events.assignments_changed.send(unit_ids=[t.id for t in targets], user_ids=[])
 
     batch_first = ids.next[User]
     analysed_at = 0
     password = hash_password("synthetic-" + str(seed))  # one hash for all: these accounts are for benchmarks
     users, reads, attempts, items, completions = [], [], [], [], []
-    for n, unit_id in enumerate(_learner_units(oblasts, learners, ids)):
+    placed = ((precincts[n % len(precincts)].id for n in range(learners)) if precincts
+              else _learner_units(oblasts, learners, ids))
+    for n, unit_id in enumerate(placed):
         uid = ids.take(User)
-        users.append({"id": uid, "username": f"gen{seed}-{uid}", "full_name": f"Learner {uid}", "unit_id": unit_id,
+        username = f"{username_prefix}{n + 1:04d}" if username_prefix else f"gen{seed}-{uid}"
+        full_name = _person_name(rng) if username_prefix else f"Learner {uid}"
+        users.append({"id": uid, "username": username, "full_name": full_name, "unit_id": unit_id,
                       "role": "learner", "locale": rng.choice(["ru", "ru", "kk", "ky", "uz", "tg", "tk"]),
                       "active": True, "password_hash": password, "must_change_password": False,
                       "session_token": f"gen-{seed}-{uid}", "created_at": now})
@@ -246,6 +257,27 @@ def generate_learners(learners: int, seed: int = 1998, oblast_codes: list[str] |
             _fix_sequences()
             db.session.commit()
     return stats
+
+
+def _person_name(rng: random.Random) -> str:
+    """A plausible full name for a demo official."""
+    if rng.random() < 0.55:
+        return f"{rng.choice(FIRST_NAMES_F)} {rng.choice(SURNAMES)}a"
+    return f"{rng.choice(FIRST_NAMES_M)} {rng.choice(SURNAMES)}"
+
+
+def demo_learners(count: int, seed: int = DEMO_SEED) -> dict[str, int]:
+    """`count` demo officials with progress in the demo precincts, once: nothing when they exist already.
+
+    The demo learner's own precinct is left out, so that the demo learner keeps exactly the
+    modules the demo trainer assigned.
+    """
+    if count <= 0 or db.session.scalar(sa.select(User.id).where(User.username.like(DEMO_PREFIX + "%")).limit(1)):
+        return {}
+    own = {code for _u, _n, role, code, _l in ACCOUNTS if role == "learner"}
+    precincts = [u for u in seed_units().values() if u.level == 3 and u.code not in own]
+    return generate_learners(count, seed, precincts=sorted(precincts, key=lambda u: u.code),
+                             username_prefix=DEMO_PREFIX)
 
 
 def _postgresql() -> bool:

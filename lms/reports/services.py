@@ -301,6 +301,57 @@ def knowledge(viewer: User, unit: Unit | None, module: Module) -> KnowledgeRepor
     return KnowledgeReport(unit, module, items, topic_rows, oblast_map(viewer))
 
 
+@dataclass
+class KnowledgeRow:
+    unit: Unit
+    answered: int = 0  # answers given at first attempts
+    right: int = 0
+    scored: int = 0  # learners with a first attempt
+    first_sum: float = 0.0
+
+    @property
+    def share_right(self) -> float | None:
+        """Percentage of first-attempt answers that were right, or None when nothing was answered."""
+        return round(100 * self.right / self.answered, 1) if self.answered else None
+
+    @property
+    def average_first(self) -> float | None:
+        """Average first-attempt score of the unit's officials, or None when nobody has one."""
+        return round(self.first_sum / self.scored, 1) if self.scored else None
+
+
+def knowledge_by_unit(viewer: User, unit: Unit | None, module: Module) -> list[KnowledgeRow]:
+    """The sub-units of `unit` (or the viewer's roots) with their first-attempt figures for `module`."""
+    rows = {u.id: KnowledgeRow(u) for u in children_of(viewer, unit)}
+    if not rows:
+        return []
+    versions = sa.select(QuestionVersion.id).join(Question, QuestionVersion.question_id == Question.id).where(
+        Question.module_id == module.id)
+    for unit_id, answered, right in db.session.execute(
+            sa.select(ReportItem.unit_id, sa.func.sum(ReportItem.answered), sa.func.sum(ReportItem.right))
+            .where(ReportItem.unit_id.in_(list(rows)), ReportItem.question_version_id.in_(versions))
+            .group_by(ReportItem.unit_id)):
+        rows[unit_id].answered, rows[unit_id].right = int(answered or 0), int(right or 0)
+    for unit_id, scored, first_sum in db.session.execute(
+            sa.select(ReportCell.unit_id, sa.func.sum(ReportCell.scored), sa.func.sum(ReportCell.first_sum))
+            .where(ReportCell.unit_id.in_(list(rows)), ReportCell.module_id == module.id,
+                   ReportCell.role == "learner").group_by(ReportCell.unit_id)):
+        rows[unit_id].scored, rows[unit_id].first_sum = int(scored or 0), float(first_sum or 0.0)
+    return list(rows.values())
+
+
+def trail(viewer: User, unit: Unit | None) -> list[Unit]:
+    """The units from the viewer's starting point down to `unit`, for breadcrumbs (empty for the start)."""
+    if unit is None:
+        return []
+    roots = {r.id for r in root_units(viewer)}
+    chain = [i for i in (unit.country_id, unit.oblast_id, unit.district_id) if i is not None and i != unit.id]
+    above = {u.id: u for u in db.session.scalars(sa.select(Unit).where(Unit.id.in_(chain)))} if chain else {}
+    path = [above[i] for i in chain if i in above] + [unit]
+    start = next((k for k, u in enumerate(path) if u.id in roots), 0)
+    return path[start:]
+
+
 def oblast_map(viewer: User) -> list[tuple[Unit, dict[int, float | None]]]:
     """Average first-attempt score by oblast (rows) and module (columns), where knowledge is weakest."""
     roots = root_units(viewer)

@@ -16,6 +16,7 @@ from lms.core.templating import current_lang, short_date
 from lms.extensions import db
 from lms.i18n import pick
 from lms.learn.models import LearnerProgress
+from lms.progress import summary
 from lms.reports import charts, services
 from lms.timeutil import today
 
@@ -145,9 +146,13 @@ def knowledge():
         ],
         _("Right at the first attempt, by lesson topic"),
     )
+    roots = services.root_units(current_user)
     return render_template("reports/knowledge.html", report=report, modules=_modules(), module=module,
                            topic_chart=topic_chart, args=request.args.to_dict(),
-                           units=services.children_of(current_user, unit))
+                           rows=services.knowledge_by_unit(current_user, unit, module),
+                           trail=services.trail(current_user, unit),
+                           all_countries=bool(roots) and all(r.level == 0 for r in roots),
+                           upper=summary.UPPER, lower=summary.LOWER)
 
 
 def knowledge_table(report: services.KnowledgeReport, lang: str) -> tuple[list[str], list[list]]:

@@ -183,38 +183,12 @@ def list_assignments(user: User, f: ListFilter) -> Page:
     return page
 
 
-@dataclass
-class HistoryEntry:
-    event: AuditEvent
-    changes: list[tuple[str, Any, Any]]  # (field, old, new), dates as dates, elections by name
-
-
-def _readable(name: str, value: Any, elections: dict[int, str]) -> Any:
-    if value is None:
-        return None
-    if name in ("due_date", "counts_from"):
-        return date.fromisoformat(value)
-    if name == "election_id":
-        return elections.get(value, f"#{value}")
-    return value
-
-
-def history(assignment: Assignment) -> list[HistoryEntry]:
-    """The assignment's audit events, oldest first, with each changed rule field old and new."""
-    events = list(db.session.scalars(
+def history(assignment: Assignment) -> list[AuditEvent]:
+    """The assignment's audit events, oldest first, with their actors (lms.train.audit_text words them)."""
+    return list(db.session.scalars(
         sa.select(AuditEvent).options(joinedload(AuditEvent.actor))
         .where(AuditEvent.target_type == "assignment", AuditEvent.target_id == assignment.id)
         .order_by(AuditEvent.at, AuditEvent.id)))
-    ids = {e.details.get(side, {}).get("election_id") for e in events for side in ("old", "new")} - {None}
-    elections = dict(db.session.execute(
-        sa.select(Election.id, Election.name).where(Election.id.in_(ids))).all()) if ids else {}
-    out = []
-    for e in events:
-        old, new = e.details.get("old") or {}, e.details.get("new") or {}
-        changes = [(k, _readable(k, old.get(k), elections), _readable(k, new.get(k), elections))
-                   for k in RULE_FIELDS if k in old or k in new]
-        out.append(HistoryEntry(e, changes))
-    return out
 
 
 # --- changes -------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from lms.i18n import gettext as _
 from lms.i18n import ngettext
 from lms.orgs.models import Unit
 from lms.train import assign_service as svc
+from lms.train import audit_text
 from lms.train.assign_forms import (
     AssignmentForm,
     ConfirmForm,
@@ -125,7 +126,8 @@ def assignment(assignment_id: int):
     people = {u.id: u for u in db.session.scalars(sa.select(User).where(
         User.id.in_({i for i in (a.user_id, a.assigned_by_id, a.withdrawn_by_id) if i is not None})))}
     return render_template(
-        "train/assignments/show.html", a=a, people=people, history=svc.history(a), reach=svc.reach_count(a),
+        "train/assignments/show.html", a=a, people=people, history=audit_text.describe(svc.history(a)),
+        reach=svc.reach_count(a),
         unit=db.session.get(Unit, a.unit_id) if a.unit_id else None,
         election=db.session.get(Election, a.election_id) if a.election_id else None, form=ConfirmForm())
 

@@ -213,3 +213,45 @@ def test_admin_limits_a_monitor_to_countries(app, data):
     assert login(app, "trainer").get("/admin/monitors").status_code == 403
     assert admin.post(f"/admin/monitors/{users['monitor']}", {"countries": [str(tree["KZ-A"])]},
                       from_page="/admin/monitors").status_code == 400  # not a country
+
+
+def _crumbs(page: str) -> list[str]:
+    nav = page[page.index('class="breadcrumbs"'):]
+    return [re.sub(r"<[^>]+>", "", li).strip() for li in re.findall(r"<li[^>]*>(.*?)</li>", nav[:nav.index("</nav>")])]
+
+
+def test_knowledge_report_drills_down_with_breadcrumbs_and_explains_its_terms(app, data):
+    tree, _ = data
+    b = login(app, "monitor")
+    top = b.get("/reports/knowledge").get_data(as_text=True)
+    assert _crumbs(top) == ["All countries"]
+    assert f'unit={tree["KZ"]}' in top and "Discrimination index" in top and "80% or more" in top
+    country = b.get(f"/reports/knowledge?unit={tree['KZ']}").get_data(as_text=True)
+    assert f'unit={tree["KZ-A"]}' in country and _crumbs(country) == ["All countries", "KZ"]
+    oblast = b.get(f"/reports/knowledge?unit={tree['KZ-A']}").get_data(as_text=True)
+    assert _crumbs(oblast) == ["All countries", "KZ", "KZ-A"]
+    # the oblast's district: a1 answered all right, a2 all wrong at their first attempts
+    table = oblast[oblast.index("First attempts by unit"):]
+    cells = r'">KZ-A-1</a></th>\s*<td>(\d+)</td>\s*<td>([\d.,]+)%</td>\s*<td>([\d.,]+)%</td>'
+    row = re.search(f'unit={tree["KZ-A-1"]}' + cells, table)
+    assert row, table[:800]
+    answered, right, average = row.groups()
+    assert int(answered) > 0 and right == "50" and average == "50"
+    district = b.get(f"/reports/knowledge?unit={tree['KZ-A-1']}").get_data(as_text=True)
+    assert _crumbs(district) == ["All countries", "KZ", "KZ-A", "KZ-A-1"]
+    assert f'unit={tree["KZ-A-1-1"]}' in district and f'unit={tree["KZ-A-1-2"]}' in district
+    precinct = b.get(f"/reports/knowledge?unit={tree['KZ-A-1-1']}")
+    assert precinct.status_code == 200
+    assert _crumbs(precinct.get_data(as_text=True)) == ["All countries", "KZ", "KZ-A", "KZ-A-1", "KZ-A-1-1"]
+
+
+def test_a_trainer_drills_down_in_their_oblast_only(app, data):
+    tree, _ = data
+    b = login(app, "trainer")
+    top = b.get("/reports/knowledge").get_data(as_text=True)
+    assert _crumbs(top) == ["All your units"] and f'unit={tree["KZ-A"]}' in top and f'unit={tree["KG-A"]}' not in top
+    district = b.get(f"/reports/knowledge?unit={tree['KZ-A-1']}").get_data(as_text=True)
+    assert _crumbs(district) == ["All your units", "KZ-A", "KZ-A-1"]  # the country above is not theirs
+    for unit in ("KG", "KG-A", "KG-A-1", "KG-A-1-1", "KZ"):
+        assert b.get(f"/reports/knowledge?unit={tree[unit]}").status_code == 404
+    assert b.get("/reports/knowledge?unit=999999").status_code == 404

@@ -191,7 +191,7 @@ def test_changing_the_due_date_is_audited_with_old_and_new(app, browser, make, c
         assert event.action == "assignment.update" and event.actor_id == ids["trainer"]
         assert event.details == {"old": {"due_date": first.isoformat()}, "new": {"due_date": later.isoformat()}}
     history = browser.get(f"/train/assignments/{a.id}").get_data(as_text=True)
-    assert "Changed" in history and "→" in history
+    assert "changed the due date of" in history and "→" in history
 
     # no due date at all
     browser.post(f"/train/assignments/{a.id}/edit", {"due": "none", "election": "0", "days_before": "14"})

@@ -158,12 +158,12 @@ def test_matrix_query_count_does_not_grow_with_learners(app, browser, make, cour
 def test_admin_reads_the_audit_log(app, make, course):
     make.user("root", Role.ADMIN)
     with app.app_context():
-        db.session.add(AuditEvent(action="user.create", target_type="user", target_id=1, details={"username": "zed"}))
+        db.session.add(AuditEvent(action="user.create", target_type="user", target_id=999, details={"username": "zed"}))
         db.session.commit()
     b = Browser(app.test_client())
     b.login("root")
     page = b.get("/admin/audit").get_data(as_text=True)
-    assert "user.create" in page and "zed" in page
+    assert "The system or a deleted account created the account of zed." in page
 
 
 def test_overdue_list_pages_and_counts_every_row(app, browser, make, course, monkeypatch):
