@@ -47,7 +47,8 @@ class Cluster:
     """Start the whole set-up on entry and stop it on exit (the database is dropped)."""
 
     def __init__(self, instances: int = 2, workers: int = 2, threads: int = 2, database: str = "postgresql",
-                 redis_db: int = 7, env: dict[str, str] | None = None, seed: bool = True, own_redis: bool = False):
+                 redis_db: int = 7, env: dict[str, str] | None = None, seed: bool = True, own_redis: bool = False,
+                 own_postgres: bool = False):
         self.instances, self.workers, self.threads = instances, workers, threads
         self.database, self.redis_db, self.extra_env, self.seed = database, redis_db, env or {}, seed
         self.tmp = Path(tempfile.mkdtemp(prefix="lms-cluster-"))
@@ -58,12 +59,16 @@ class Cluster:
         self.own_redis = own_redis  # a private redis-server that a fault test may stop
         self.redis_proc: subprocess.Popen | None = None
         self.redis_port = 6379
+        self.own_postgres = own_postgres  # a private PostgreSQL server that a fault test may restart
+        self.pg_admin = PG_ADMIN
+        self.pg_data = self.tmp / "pg"
+        self.pg_port = 0
 
     # --- set-up
     def _admin_sql(self, sql: str) -> None:
         import psycopg
 
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        with psycopg.connect(self.pg_admin, autocommit=True) as conn:
             conn.execute(sql)
 
     def __enter__(self) -> Cluster:
@@ -76,8 +81,10 @@ class Cluster:
 
     def _start(self) -> None:
         if self.database == "postgresql":
+            if self.own_postgres:
+                self._init_postgres()
             self._admin_sql(f"CREATE DATABASE {self.db_name}")
-            database_url = PG_ADMIN.rsplit("/", 1)[0] + "/" + self.db_name
+            database_url = self.pg_admin.rsplit("/", 1)[0] + "/" + self.db_name
         else:
             database_url = f"sqlite:///{self.tmp}/lms.sqlite3"
         import redis
@@ -100,6 +107,32 @@ class Cluster:
         for _ in range(self.instances):
             self.start_instance()
         self._start_nginx()
+
+    # --- a private PostgreSQL server (own_postgres=True), run as the `postgres` account when root
+    def _pg(self, *args: str) -> None:
+        as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run([*as_postgres, *args], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def _init_postgres(self) -> None:
+        bindir = Path(sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1])
+        self.pg_ctl = str(bindir / "pg_ctl")
+        self.pg_data.mkdir()
+        if os.geteuid() == 0:
+            shutil.chown(self.tmp, "postgres")
+            shutil.chown(self.pg_data, "postgres")
+        self._pg(str(bindir / "initdb"), "-D", str(self.pg_data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
+        self.pg_port = free_port()
+        self.pg_admin = f"postgresql://postgres@127.0.0.1:{self.pg_port}/postgres"
+        self.start_postgres()
+
+    def start_postgres(self) -> None:
+        """Start the private PostgreSQL server and wait until it accepts connections."""
+        self._pg(self.pg_ctl, "-D", str(self.pg_data), "-w", "-l", str(self.pg_data / "log"), "-o",
+                 f"-p {self.pg_port} -k {self.pg_data} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
+
+    def stop_postgres(self) -> None:
+        """Stop the private PostgreSQL server at once (fast shutdown: sessions are cut)."""
+        self._pg(self.pg_ctl, "-D", str(self.pg_data), "-w", "-m", "fast", "stop")
 
     def start_redis(self) -> None:
         """Start the cluster's own redis-server (own_redis=True) and wait for it."""
@@ -228,7 +261,12 @@ http {{
                     proc.wait(timeout=20)
                 except subprocess.TimeoutExpired:
                     proc.kill()
-        if self.database == "postgresql":
+        if self.database == "postgresql" and self.own_postgres:
+            try:
+                self.stop_postgres()
+            except Exception:  # noqa: BLE001  already stopped, or never started
+                pass
+        elif self.database == "postgresql":
             try:
                 self._admin_sql(f"DROP DATABASE IF EXISTS {self.db_name} WITH (FORCE)")
             except Exception:  # noqa: BLE001  the server may be the thing a fault test stopped

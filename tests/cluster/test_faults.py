@@ -11,13 +11,12 @@ import psycopg
 import pytest
 import requests
 
-from bench._cluster import PG_ADMIN
 from tests.cluster.test_cluster import open_attempt, running, signed_in
 
 
 @pytest.fixture(scope="module")
 def cluster():
-    yield from running(instances=1, workers=2, threads=2, own_redis=True)
+    yield from running(instances=1, workers=2, threads=2, own_redis=True, own_postgres=True)
 
 
 def test_a_worker_killed_during_a_submission_leaves_no_half_written_attempt(cluster):
@@ -76,19 +75,11 @@ def test_a_worker_killed_during_a_submission_leaves_no_half_written_attempt(clus
 
 
 def _outage(cluster, seconds: float) -> None:
-    """The database goes away: a real restart of the server (LMS_FAULT_RESTART_POSTGRES=1), or else
-    every connection to this database cut and new ones refused for `seconds`."""
-    if os.environ.get("LMS_FAULT_RESTART_POSTGRES") == "1":
-        version = sorted(os.listdir("/etc/postgresql"))[-1]
-        subprocess.run(["pg_ctlcluster", version, "main", "stop", "-m", "fast"], check=True)
-        time.sleep(seconds)
-        subprocess.run(["pg_ctlcluster", version, "main", "start"], check=True)
-        return
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f"ALTER DATABASE {cluster.db_name} ALLOW_CONNECTIONS false")
-        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [cluster.db_name])
-        time.sleep(seconds)
-        admin.execute(f"ALTER DATABASE {cluster.db_name} ALLOW_CONNECTIONS true")
+    """The database server goes away for real: the cluster's own PostgreSQL is stopped (fast
+    shutdown, every session cut) and started again after `seconds`."""
+    cluster.stop_postgres()
+    time.sleep(seconds)
+    cluster.start_postgres()
 
 
 def test_requests_fail_cleanly_while_the_database_is_away_and_recover_without_a_restart(cluster):
