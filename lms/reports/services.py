@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
 from flask import abort
@@ -66,6 +67,19 @@ def may_see_names(viewer: User, unit: Unit | None) -> bool:
 
 # --- completion ---------------------------------------------------------------------------------
 
+def mean_of_scores(total: float | None, count: int) -> float | None:
+    """The mean of `count` scores summing to `total`, to one decimal, or None for no scores.
+
+    Every score has one decimal, so the true sum is a multiple of 0.1: rounding it there first
+    removes the float noise of adding in another order (the SQL SUM, or a rebuild), which could
+    otherwise tip a mean that falls exactly on a half (82.65) to the other side. The half
+    itself rounds up, in decimal, as people round."""
+    if not count:
+        return None
+    exact = Decimal(repr(round(total or 0.0, 1))) / count
+    return float(exact.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
 @dataclass
 class CompletionRow:
     unit: Unit | None
@@ -87,7 +101,7 @@ class CompletionRow:
     @property
     def average_best(self) -> float | None:
         """The average best score, or None when nobody has a score."""
-        return round(self.best_sum / self.scored, 1) if self.scored else None
+        return mean_of_scores(self.best_sum, self.scored)
 
     @property
     def first_pass_rate(self) -> float | None:
@@ -317,7 +331,7 @@ class KnowledgeRow:
     @property
     def average_first(self) -> float | None:
         """Average first-attempt score of the unit's officials, or None when nobody has one."""
-        return round(self.first_sum / self.scored, 1) if self.scored else None
+        return mean_of_scores(self.first_sum, self.scored)
 
 
 def knowledge_by_unit(viewer: User, unit: Unit | None, module: Module) -> list[KnowledgeRow]:
@@ -363,5 +377,5 @@ def oblast_map(viewer: User) -> list[tuple[Unit, dict[int, float | None]]]:
     for unit_id, module_id, scored, first_sum in db.session.execute(
             sa.select(ReportCell.unit_id, ReportCell.module_id, ReportCell.scored, ReportCell.first_sum)
             .where(ReportCell.unit_id.in_(list(table)), ReportCell.role == "learner")):
-        table[unit_id][module_id] = round(first_sum / scored, 1) if scored else None
+        table[unit_id][module_id] = mean_of_scores(first_sum, scored)
     return [(o, table[o.id]) for o in oblasts]

@@ -255,3 +255,15 @@ def test_a_trainer_drills_down_in_their_oblast_only(app, data):
     for unit in ("KG", "KG-A", "KG-A-1", "KG-A-1-1", "KZ"):
         assert b.get(f"/reports/knowledge?unit={tree[unit]}").status_code == 404
     assert b.get("/reports/knowledge?unit=999999").status_code == 404
+
+
+def test_a_mean_on_a_half_does_not_depend_on_the_order_of_addition():
+    """Measured on 200,000 generated learners: three district means fell exactly on a half
+    (24,464.4 over 296 scores is 82.65) and the float sums of the incremental path and of a
+    rebuild, added in other orders, rounded them to different sides."""
+    from lms.reports.services import mean_of_scores
+
+    for total, count, mean in ((24464.4, 296, 82.7), (22563.0, 276, 81.8), (23477.1, 278, 84.5)):
+        noisy = [total - 3e-12, total, total + 3e-12, sum([total / 4] * 4)]
+        assert {mean_of_scores(t, count) for t in noisy} == {mean}
+    assert mean_of_scores(0.0, 0) is None
