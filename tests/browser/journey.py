@@ -69,11 +69,7 @@ class Journey:
 
     def sign_in(self, username: str) -> None:
         """Sign in through the form, as a person does."""
-        self.goto("/login")
-        self.page.fill("#username", username)
-        self.page.fill("#password", PASSWORD)
-        self.page.click("main button[type=submit]")
-        self.page.wait_for_url(lambda url: "/login" not in url)
+        sign_in(self.page, self.base, username)
 
     def check(self, label: str) -> None:
         """The page now shown: keep a screenshot, then assert it fits the phone and passes axe."""
@@ -127,6 +123,22 @@ def nu_check(files: list[Path]) -> list[str]:
     messages = json.loads(run.stderr or run.stdout or '{"messages": []}')["messages"]
     return [f"{Path(m.get('url', '')).name}:{m.get('lastLine', '?')}: {m.get('message')} [{m.get('extract', '')}]"
             for m in messages if m.get("type") == "error"]
+
+
+def sign_in(page, base: str, username: str) -> None:
+    """Sign `username` in through the form on `page` and wait until the sign-in page is left."""
+    page.goto(base + "/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+def download_excel(page) -> None:
+    """Click the page's "Download Excel" link and check that an .xlsx file arrives."""
+    with page.expect_download() as download:
+        page.click("a:has-text('Download Excel')")
+    assert download.value.suggested_filename.endswith(".xlsx")
 
 
 def answer_quiz(page, app, attempt_id: int, right: bool) -> None:

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from lms.extensions import db
 from lms.learn.models import AttemptItem, QuizAttempt
-from tests.conftest import PASSWORD
+from tests.browser.journey import sign_in
 
 
 def _choice_items(app, attempt_id):
@@ -24,11 +24,7 @@ def test_answers_are_saved_as_the_learner_goes_even_across_a_dropped_connection(
     make.assign(course, user=make.user("ann"))
     context = chromium.new_context(viewport={"width": 360, "height": 740})
     page = context.new_page()
-    page.goto(live_server + "/login")
-    page.fill("#username", "ann")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/learn/")
+    sign_in(page, live_server, "ann")
     page.goto(live_server + "/learn/modules/sample-module")
     page.click("button:has-text('Start the quiz')")
     page.wait_for_url("**/attempts/*")

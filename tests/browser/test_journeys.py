@@ -5,7 +5,7 @@ import pytest
 
 from lms.auth.models import Role, User
 from lms.learn.models import Assignment
-from tests.browser.journey import Journey, answer_quiz, attempt_id_of, count, only_sqlite
+from tests.browser.journey import Journey, answer_quiz, attempt_id_of, count, download_excel, only_sqlite
 
 SIZES = ["phone", "desktop"]
 NAMES = {"KZ": "Казахстан", "KZ-A": "Алматинская область", "KZ-A-1": "Карасайский район",
@@ -102,9 +102,7 @@ def test_trainer_journey_import_assign_follow_export(app, world, course, live_se
 
     j.goto("/train/progress")
     j.check("progress matrix")
-    with page.expect_download() as download:
-        page.click("a:has-text('Download Excel')")
-    assert download.value.suggested_filename.endswith(".xlsx")
+    download_excel(page)
     j.close()
 
 
@@ -124,9 +122,7 @@ def test_monitor_journey_drills_down_to_a_precinct_and_downloads(app, world, liv
             assert sizes and min(sizes) >= 12, sizes  # chart text keeps a legible size at any width
             assert NAMES["KZ-A-1-2"] in page.inner_text(".bar-chart")  # whole names, not cut
     assert page.locator("figure svg").count() >= 1  # a chart beside the figures
-    with page.expect_download() as download:
-        page.click("a:has-text('Download Excel')")
-    assert download.value.suggested_filename.endswith(".xlsx")
+    download_excel(page)
     j.goto("/reports/knowledge")
     j.check("knowledge report")
     j.close()

@@ -10,7 +10,8 @@ from lms.content.importer import import_modules
 from lms.extensions import db
 from lms.learn.models import TrainingSession
 from lms.train import audit
-from tests.conftest import FIXTURES, PASSWORD, refresh_all
+from tests.browser.journey import sign_in
+from tests.conftest import FIXTURES, refresh_all
 
 LONG = "Territorial election commission of the Almaty region, district number seventeen"
 TITLES = ["Mobile ballot box and other special voting procedures", "Complaints and appeals at precinct level",
@@ -88,11 +89,7 @@ def test_every_role_fits_a_phone(app, make, course, live_server, chromium):
     # a precinct official, without JavaScript: dashboard, a lesson with a table, the quiz
     context = chromium.new_context(viewport={"width": 360, "height": 740}, java_script_enabled=False)
     page = context.new_page()
-    page.goto(live_server + "/login")
-    page.fill("#username", "ann")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/learn/")
+    sign_in(page, live_server, "ann")
     _check(page, live_server + "/learn/", "/learn/", tables=False)
     _check(page, live_server + "/learn/modules/sample-module/lessons/second", "/learn/")
     assert page.get_attribute("article .table-scroll", "aria-label") == "Table 1"
@@ -111,11 +108,7 @@ def test_every_role_fits_a_phone(app, make, course, live_server, chromium):
     # an administrator: the trainer's pages, the reports, API tokens and the audit log
     context = chromium.new_context(viewport={"width": 360, "height": 740})
     page = context.new_page()
-    page.goto(live_server + "/login")
-    page.fill("#username", "root")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda url: "/login" not in url)
+    sign_in(page, live_server, "root")
 
     _check(page, live_server + f"/train/progress?unit={district}", "/train/")
     box = page.locator(".table-scroll").first

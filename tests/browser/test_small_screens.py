@@ -1,6 +1,6 @@
 """Staff pages on a 320-pixel screen: wide tables scroll inside their box, the page never scrolls sideways."""
 from lms.auth.models import Role
-from tests.conftest import PASSWORD
+from tests.browser.journey import sign_in
 
 LONG = "Territorial election commission of the Almaty region, district number seventeen"
 
@@ -15,11 +15,7 @@ def test_staff_pages_fit_a_small_screen(app, make, course, live_server, chromium
     make.assign(course, unit=district)
     context = chromium.new_context(viewport={"width": 320, "height": 640})
     page = context.new_page()
-    page.goto(live_server + "/login")
-    page.fill("#username", "root")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda url: "/login" not in url)
+    sign_in(page, live_server, "root")
     for path in ("/admin/units", f"/admin/units?unit={tree['KZ-A']}", f"/admin/units?unit={district}",
                  "/admin/staff", "/admin/staff/new", "/admin/audit", "/train/learners", "/train/progress",
                  "/train/assignments", "/train/sessions", "/train/elections", "/train/overdue"):
