@@ -25,8 +25,8 @@ from lms.auth.models import User
 from lms.content.models import Module
 from lms.extensions import db
 from lms.i18n import pick
-from lms.learn.models import Certificate, ModuleCompletion
 from lms.learn import rules, services
+from lms.learn.models import Certificate, ModuleCompletion
 from lms.learn.services import insert_ignore
 from lms.timeutil import utcnow
 

@@ -17,8 +17,8 @@ from lms.learn import services as learn_services
 from lms.learn.models import LearnerProgress, QuizAttempt
 from lms.orgs.models import Unit
 from lms.timeutil import today as today_
-from lms.train import progress as svc
 from lms.train import certificate_service
+from lms.train import progress as svc
 from lms.train.accounts_forms import ActionForm, RevokeCertificateForm
 from lms.train.scope import learner_or_404, trainer_required, unit_or_404, units_in_scope
 from lms.train.views import bp
