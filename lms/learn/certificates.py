@@ -87,7 +87,9 @@ def lookup():
     typed = request.args.get("code", "").strip()[:100]
     if typed:
         code = records.normalise(typed)
-        return redirect(url_for("verify.check", code=records.grouped(code) if code else typed), 303)
+        if code is None:  # an old signed code, or no code at all: answered here, whatever it holds
+            return _verify(typed)
+        return redirect(url_for("verify.check", code=records.grouped(code)), 303)
     return render_template("learn/verify.html", cert=None, typed=None, asked=False)
 
 

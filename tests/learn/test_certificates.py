@@ -86,6 +86,8 @@ def test_a_certificate_is_issued_once_on_completion_and_checked_by_anyone(app, b
     form = public.get(f"/verify?code={code.lower().replace('-', ' ')}")
     assert form.status_code == 303 and form.headers["Location"].endswith(f"/verify/{code}")
     assert "Certificate code" in text_of(public.get("/verify"))
+    typo = public.get("/verify?code=ab/cd")
+    assert typo.status_code == 404 and "No certificate has the code ab/cd." in text_of(typo)
 
     wrong = code[:-1] + ("A" if code[-1] != "A" else "B")
     for bad in (wrong, "x-y", "99999999999-abc", code + "X", "0" * 16, "1-" + "a" * 20):
