@@ -12,6 +12,9 @@ _signals = Namespace()
 
 #: A learner read a lesson. kwargs: user_id, module_id, lesson_id
 lesson_read = _signals.signal("lesson-read")
+#: A module's completion was recorded, or renewed in a new training cycle (a certificate is issued). kwargs:
+#: user_id, module_id
+module_completed = _signals.signal("module-completed")
 #: A learner started a quiz attempt. kwargs: user_id, module_id, attempt_id
 attempt_started = _signals.signal("attempt-started")
 #: A quiz attempt was graded. kwargs: user_id, module_id, attempt_id, number, score

@@ -6,6 +6,7 @@ from lms.learn.models import (
                               AttemptGrant,
                               AttemptItem,
                               Attendance,
+                              Certificate,
                               LearnerProgress,
                               LessonCompletion,
                               ModuleCompletion,
@@ -27,7 +28,7 @@ from lms.reports.models import ReportScope
 from lms.train.models import AuditEvent, Election
 
 __all__ = [
-    "ApiToken", "Assignment", "AttemptGrant", "AttemptItem", "Attendance", "AuditEvent", "Election",
+    "ApiToken", "Assignment", "AttemptGrant", "AttemptItem", "Attendance", "AuditEvent", "Certificate", "Election",
     "LearnerProgress", "Lesson", "LessonCompletion", "Module", "ModuleCompletion", "Question", "QuestionVersion",
     "QuizAttempt", "ReportCell", "ReportDays", "ReportDue", "ReportItem", "ReportMember", "ReportOption",
     "ReportScope", "ReportUnit", "ReportWeek", "Role", "ShownOnce", "SignIn", "TrainingSession", "Unit", "UnitKind",

@@ -63,6 +63,7 @@ def app(database, tmp_path_factory):
         "SQLALCHEMY_DATABASE_URI": database,
         "SECRET_KEY": "test-secret",
         "LMS_LOGIN_LIMIT": "10000 per minute",
+        "LMS_VERIFY_LIMIT": "10000 per minute",
         "LMS_PASSWORD_MEMORY_KIB": 1024,
         "LMS_COURSES_PATH": str(FIXTURES / "courses"),
         "LMS_DEFAULT_LOCALE": "en",

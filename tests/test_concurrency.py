@@ -281,3 +281,55 @@ def test_autosaves_racing_the_submit_never_change_a_graded_attempt(app, make, co
         assert attempt.submitted_at is not None
         assert [i.credit for i in items] == regraded  # the credits are those of the answers stored
         assert attempt.score == round(100 * sum(regraded) / len(items), 1)
+
+
+def test_a_completion_raced_from_several_tabs_gets_exactly_one_certificate(app, make, course, postgres_only,
+                                                                           monkeypatch):
+    """Submits of the passing attempt and certificate pages at the same moment: one certificate. Then, for a
+    completion without one (from before the records), pages, PDFs and the old code's check issue it at once."""
+    from lms.learn import certificate_records
+    from lms.learn.models import Certificate, ModuleCompletion
+
+    units = make.tree()
+    learner = make.user("ann", unit=units["KZ-A-1-1"])
+    make.assign(course, user=learner)
+    tabs = [_signed_in(app, "ann") for _ in range(8)]
+    for slug in ("first", "second"):
+        tabs[0].get(f"/learn/modules/{SLUG}/lessons/{slug}")
+    token = csrf_from(tabs[0].get(f"/learn/modules/{SLUG}").get_data(as_text=True))
+    start = tabs[0].client.post(f"/learn/modules/{SLUG}/quiz", data={"csrf_token": token})
+    attempt_id = int(re.search(r"/attempts/(\d+)", start.headers["Location"]).group(1))
+    tokens = [csrf_from(t.get(f"/learn/attempts/{attempt_id}").get_data(as_text=True)) for t in tabs]
+    assert tabs[0].client.post(f"/learn/attempts/{attempt_id}/answers", data={
+        **answers(app, attempt_id, right=True), "csrf_token": tokens[0]}).status_code == 303
+
+    def count():
+        with app.app_context():
+            n = db.session.scalar(sa.select(sa.func.count()).select_from(Certificate))
+            db.session.rollback()
+            return n
+
+    responses = _run_together(
+        [lambda i=i: tabs[i].client.post(f"/learn/attempts/{attempt_id}/submit", data={"csrf_token": tokens[i]})
+         for i in range(4)]
+        + [lambda i=i: tabs[i].get(f"/learn/modules/{SLUG}/certificate") for i in range(4, 8)])
+    assert [r.status_code for r in responses if r.status_code >= 500] == []
+    assert count() == 1
+
+    with app.app_context():
+        db.session.execute(sa.delete(Certificate))
+        db.session.commit()
+        old = certificate_records.legacy_code(db.session.scalar(sa.select(ModuleCompletion)))
+    public = [app.test_client() for _ in range(2)]
+    from lms.core import retry
+    monkeypatch.setattr(retry, "ATTEMPTS", 1)  # no second try: the insert itself must tolerate the race
+    responses = _run_together(
+        [lambda i=i: tabs[i].get(f"/learn/modules/{SLUG}/certificate") for i in range(4)]
+        + [lambda i=i: tabs[i].get(f"/learn/modules/{SLUG}/certificate.pdf") for i in range(4, 6)]
+        + [lambda c=c: c.get(f"/verify/{old}") for c in public])
+    assert [r.status_code for r in responses] == [200] * 8
+    assert count() == 1
+    codes = {re.search(r"/verify/([\w-]+)", r.get_data(as_text=True)).group(1) for r in responses[:4]}
+    with app.app_context():
+        cert = db.session.scalar(sa.select(Certificate))
+        assert codes == {certificate_records.grouped(cert.code)} and cert.legacy_code == old

@@ -41,6 +41,19 @@ def test_demo_seed_gives_working_accounts_and_living_reports(app, database, tmp_
         assigned_by = set(db.session.scalars(sa.select(Assignment.assigned_by_id)
                                              .where(Assignment.user_id == learner.id)))
     assert assigned_by == {trainer}
+    with app.app_context():  # one module completed, with its certificate, once in spite of two runs
+        from lms.learn.models import Certificate, ModuleCompletion
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ModuleCompletion)
+                                 .where(ModuleCompletion.user_id == learner.id)) == 1
+        [cert] = db.session.scalars(sa.select(Certificate).where(Certificate.user_id == learner.id)).all()
+        assert cert.full_name == "Gulnara Ismailova" and cert.score == 100.0 and cert.revoked_at is None
+    assert dashboard.count('href="/learn/modules/mobile-ballot-box/certificate"') == 1
+    assert dashboard.count("/certificate\"") == 1  # the other two modules are not completed
+    page = browser.get("/learn/modules/mobile-ballot-box/certificate")
+    assert page.status_code == 200 and cert.module_title in page.get_data(as_text=True)
+    code = "-".join(cert.code[i:i + 4] for i in range(0, 16, 4))
+    assert "This certificate is valid." in app.test_client().get(f"/verify/{code}").get_data(as_text=True)
+    assert browser.get("/learn/modules/mobile-ballot-box/certificate.pdf").status_code == 200
     monitor = Browser(app.test_client())
     assert monitor.login("monitor", "demo-pass-123").status_code == 302
     rows = list(csv.reader(io.StringIO(monitor.get("/reports/completion.csv").get_data(as_text=True)

@@ -177,8 +177,10 @@ def test_main_pages_have_no_untranslated_english(app, make, course, lang, databa
             checked["result"] = browser.get(f"/learn/attempts/{aid}").get_data(as_text=True)
             browser.get("/learn/modules/sample-module/lessons/second")  # now complete: the certificate
             checked["certificate"] = browser.get("/learn/modules/sample-module/certificate").get_data(as_text=True)
-            code = re.search(r"/learn/certificates/([\w-]+)", checked["certificate"]).group(1)
-            checked["certificate check"] = browser.get(f"/learn/certificates/{code}").get_data(as_text=True)
+            code = re.search(r"/verify/([\w-]+)", checked["certificate"]).group(1)
+            checked["certificate check"] = browser.get(f"/verify/{code}").get_data(as_text=True)
+            checked["unknown certificate"] = browser.get("/verify/AAAA-BBBB-CCCC-DDDD").get_data(as_text=True)
+            checked["certificate lookup"] = browser.get("/verify").get_data(as_text=True)
     problems = []
     labels = english_labels(lang)
     for name, page in checked.items():

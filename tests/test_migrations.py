@@ -28,3 +28,37 @@ def test_next_lesson_is_filled_for_existing_progress_rows(app, database, browser
         upgrade()
         first, second = db.session.scalars(sa.select(Lesson.id).order_by(Lesson.position)).all()
         assert db.session.scalar(sa.select(LearnerProgress.next_lesson_id)) == second
+
+
+def test_completions_before_0008_get_their_certificates_and_keep_their_old_codes(app, database, browser, make,
+                                                                                 course):
+    """0008 issues a certificate for every completion already there, and stores the old signed code."""
+    import sqlalchemy as sa
+    from flask_migrate import downgrade, upgrade
+
+    from lms.learn import certificate_records
+    from lms.learn.models import Certificate, ModuleCompletion
+    from tests.learn.test_certificates import complete
+
+    learner = make.user("ann", full_name="Анна Петрова", locale="ru")
+    make.assign(course, user=learner)
+    browser.login("ann")
+    complete(app, browser)
+    with app.app_context():
+        old = certificate_records.legacy_code(db.session.scalar(sa.select(ModuleCompletion)))
+        downgrade(revision="0007")
+        upgrade()
+        [cert] = db.session.scalars(sa.select(Certificate)).all()
+        completion = db.session.scalar(sa.select(ModuleCompletion))
+        assert (cert.user_id, cert.module_id, cert.completed_at, cert.score) == (
+            learner, course, completion.completed_at, completion.best_score)
+        assert cert.full_name == "Анна Петрова" and cert.module_title == "Пробный модуль" and cert.language == "ru"
+        assert cert.legacy_code == old and certificate_records.normalise(cert.code) == cert.code
+        code = certificate_records.grouped(cert.code)
+    page = browser.get("/learn/modules/sample-module/certificate").get_data(as_text=True)
+    assert code in page  # the same certificate, not a second one
+    public = app.test_client()
+    assert public.get(f"/verify/{code}").status_code == 200
+    assert public.get(f"/learn/certificates/{old}").status_code == 200
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate)) == 1

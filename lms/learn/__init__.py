@@ -5,10 +5,14 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the learner's pages under /learn (certificates add their routes to the same blueprint)."""
-    from lms.learn import certificates, rules, views  # noqa: F401
+    """Register the learner's pages under /learn (certificates add their routes to the same blueprint), the
+    public check of certificates at /verify, and the issue of a certificate on each completion."""
+    from lms import events
+    from lms.learn import certificate_records, certificates, rules, views
 
     app.register_blueprint(views.bp, url_prefix="/learn")
+    app.register_blueprint(certificates.verify_bp)  # /verify/<code>: public, at the root
+    events.module_completed.connect(certificate_records.on_module_completed, weak=False)
     app.add_template_global(rules.shown_status, "shown_status")  # the same rules in templates
     app.add_template_global(rules.label, "status_label")
     app.add_template_global(rules.FILTER_LABELS, "status_filter_labels")

@@ -1,71 +1,101 @@
-"""Certificates of completion: a printable page for the official, and a public page where anyone
-holding the code (a commission chair, an employer) can check it.
+"""Certificates of completion: the learner's page and PDF, and the public check of a code.
 
-The code is the completion's id and a signature of that completion (who, which module, when),
-made with SECRET_KEY; nothing is stored. A new completion in a later training cycle gets a new code,
-and the old one stops checking out. Rotating SECRET_KEY invalidates every code.
+A certificate is a stored record (lms.learn.certificate_records), issued once per completion when
+it is recorded; the learner's page issues it too for a completion older than the records. The
+check page /verify/<code> is open to anyone holding the code (a commission chair, an employer) and
+shows only the name, the module and the date, or that the certificate was revoked; the old check
+address /learn/certificates/<code> answers the same for codes printed before.
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
-
 import sqlalchemy as sa
-from flask import abort, current_app, render_template, url_for
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from itsdangerous import Signer
 from markupsafe import Markup
 
-from lms.auth.models import User
 from lms.content.models import Module
-from lms.extensions import db
-from lms.learn import rules, services
-from lms.learn.models import ModuleCompletion
+from lms.core.templating import current_lang
+from lms.extensions import db, limiter
+from lms.learn import certificate_pdf
+from lms.learn import certificate_records as records
+from lms.learn.models import Certificate
 from lms.learn.views import bp
 
-_MAX_ID = 2**31 - 1
+verify_bp = Blueprint("verify", __name__)
 
 
-def certificate_code(completion: ModuleCompletion) -> str:
-    """The certificate's verification code: the completion id and a signature of its details."""
-    signer = Signer(current_app.secret_key, salt="lms.certificate", digest_method=hashlib.sha256)
-    value = f"{completion.id}:{completion.user_id}:{completion.module_id}:{completion.completed_at.isoformat()}"
-    return f"{completion.id}-{signer.get_signature(value).decode()[:20]}"
+def _limit() -> str:
+    return current_app.config["LMS_VERIFY_LIMIT"]
 
 
-def _completion(code: str) -> ModuleCompletion | None:
-    head, _, _signature = code.partition("-")
-    if not head.isdigit() or not 0 < int(head) <= _MAX_ID:
-        return None
-    completion = db.session.get(ModuleCompletion, int(head))
-    if completion is None or not hmac.compare_digest(certificate_code(completion), code):
-        return None
-    return completion
+def _own(slug: str) -> tuple[Module, Certificate]:
+    module = db.session.scalar(sa.select(Module).where(Module.slug == slug))
+    cert = records.current(current_user, module) if module is not None else None
+    if cert is None:
+        abort(404)
+    db.session.commit()  # a certificate issued just now is kept
+    return module, cert
+
+
+def check_url(cert: Certificate) -> str:
+    """The absolute address of the certificate's public check page (the host as the proxy reports it)."""
+    return url_for("verify.check", code=records.grouped(cert.code), _external=True)
 
 
 @bp.get("/modules/<slug>/certificate")
 @login_required
 def certificate(slug: str):
-    """The signed-in official's certificate for a module they have completed in this cycle."""
-    module = db.session.scalar(sa.select(Module).where(Module.slug == slug))
-    allowed, since = services.access(current_user, module) if module is not None else (False, None)
-    completion = db.session.scalar(sa.select(ModuleCompletion).where(
-        ModuleCompletion.user_id == current_user.id, ModuleCompletion.module_id == module.id)) if allowed else None
-    if completion is None or not rules.counts(completion.completed_at, since):  # none in this cycle
+    """The signed-in official's certificate for a module they have completed in this cycle (GET)."""
+    module, cert = _own(slug)
+    return render_template("learn/certificate.html", module=module, cert=cert, code=records.grouped(cert.code),
+                           check_url=check_url(cert), strong=lambda text: Markup("<strong>%s</strong>") % text)
+
+
+@bp.get("/modules/<slug>/certificate.pdf")
+@login_required
+def certificate_download(slug: str):
+    """The certificate as a PDF in the reader's language, with a QR code of its check page (GET)."""
+    module, cert = _own(slug)
+    if cert.revoked:
         abort(404)
-    code = certificate_code(completion)
-    return render_template("learn/certificate.html", person=current_user, module=module, completion=completion,
-                           code=code, check_url=url_for("learn.check_certificate", code=code, _external=True),
-                           strong=lambda text: Markup("<strong>%s</strong>") % text)
+    response = make_response(certificate_pdf.render(cert, check_url(cert), current_lang()))
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="certificate-{records.grouped(cert.code)}.pdf"'
+    response.headers["Cache-Control"] = "private, max-age=600"
+    return response
+
+
+def _verify(code: str):
+    cert = records.find(code)
+    if cert is None:
+        return render_template("learn/verify.html", cert=None, typed=code[:40]), 404
+    db.session.commit()  # an old signed code, found by its signature, is kept with the certificate
+    return render_template("learn/verify.html", cert=cert, code=records.grouped(cert.code))
 
 
 @bp.get("/certificates/<code>")
+@limiter.limit(_limit)
 def check_certificate(code: str):
-    """Public: whether a certificate code is genuine, and whose it is."""
-    completion = _completion(code)
-    if completion is None:
-        abort(404)
-    person = db.session.get(User, completion.user_id)
-    module = db.session.get(Module, completion.module_id)
-    return render_template("learn/certificate_check.html", person=person, module=module, completion=completion,
-                           code=code)
+    """Public: the check of a certificate code at the address printed before /verify (GET; anyone, rate-limited)."""
+    return _verify(code)
+
+
+@verify_bp.get("/verify")
+@limiter.limit(_limit)
+def lookup():
+    """Public: a form to type a certificate's code; a typed code goes to its check page (GET; anyone)."""
+    typed = request.args.get("code", "").strip()[:100]
+    if typed:
+        code = records.normalise(typed)
+        if code is None:  # an old signed code, or no code at all: answered here, whatever it holds
+            return _verify(typed)
+        return redirect(url_for("verify.check", code=records.grouped(code)), 303)
+    return render_template("learn/verify.html", cert=None, typed=None, asked=False)
+
+
+@verify_bp.get("/verify/<code>")
+@limiter.limit(_limit)
+def check(code: str):
+    """Public: whether a certificate is valid, revoked or unknown; its name, module and date (GET; anyone,
+    rate-limited; unknown codes answer 404)."""
+    return _verify(code)

@@ -181,3 +181,39 @@ class Attendance(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(sa.ForeignKey("training_sessions.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+
+
+class Certificate(db.Model):
+    """A certificate of completion, issued once per completion and kept as it was issued.
+
+    Its code is random (lms.learn.certificate_records), so it does not depend on SECRET_KEY; the
+    learner's name, the module's title in the learner's language and the unit are copies taken at
+    issue, so that a later rename or a new training cycle does not change a certificate on paper.
+    `legacy_code` is the signed code an older version printed for the same completion, when known.
+    """
+
+    __tablename__ = "certificates"
+    __table_args__ = (sa.UniqueConstraint("user_id", "module_id", "completed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    legacy_code: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    module_id: Mapped[int | None] = mapped_column(sa.ForeignKey("modules.id", ondelete="SET NULL"))
+    completed_at: Mapped[datetime]
+    score: Mapped[float]
+    full_name: Mapped[str] = mapped_column(sa.String(200))
+    module_title: Mapped[str] = mapped_column(sa.String(300))
+    language: Mapped[str] = mapped_column(sa.String(5))
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id", ondelete="SET NULL"))
+    unit_code: Mapped[str | None] = mapped_column(sa.String(40))
+    unit_name: Mapped[str | None] = mapped_column(sa.String(300))
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+    revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    revoke_reason: Mapped[str | None] = mapped_column(sa.String(500))
+
+    @property
+    def revoked(self) -> bool:
+        """True once a trainer or an admin has revoked it."""
+        return self.revoked_at is not None

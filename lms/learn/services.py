@@ -322,8 +322,12 @@ def update_completion(user: User, module: Module, since: date | None = None) -> 
         insert_ignore(ModuleCompletion, user_id=user.id, module_id=module.id, completed_at=utcnow(), best_score=best)
     elif not rules.counts(completion.completed_at, since):  # a new cycle: this completion replaces the old one
         completion.completed_at, completion.best_score = utcnow(), best
-    elif best > completion.best_score:
-        completion.best_score = best
+        db.session.flush()
+    else:
+        if best > completion.best_score:
+            completion.best_score = best
+        return
+    events.module_completed.send(user_id=user.id, module_id=module.id)  # its certificate is issued
 
 
 def refresh_completion(user: User, module: Module) -> None:

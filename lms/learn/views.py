@@ -11,7 +11,7 @@ from lms.content.languages import language_notice
 from lms.content.models import Lesson, Module
 from lms.core.templating import current_lang
 from lms.extensions import db
-from lms.learn import rules, services
+from lms.learn import certificate_records, rules, services
 from lms.learn.models import QuizAttempt
 
 bp = Blueprint("learn", __name__)
@@ -48,7 +48,9 @@ def module(slug: str):
     attempts = db.session.scalars(sa.select(QuizAttempt).where(
         QuizAttempt.user_id == current_user.id, QuizAttempt.module_id == module.id)
         .order_by(QuizAttempt.number)).all()
+    certificate = certificate_records.current(current_user, module, issue_now=False) if progress.completed_at else None
     return render_template("learn/module.html", module=module, progress=progress, read=read, attempts=attempts,
+                           certificate_revoked=certificate is not None and certificate.revoked,
                            open_attempt=next((a for a in attempts if a.is_open), None),
                            preview=current_user.role != Role.LEARNER,
                            language=language_notice([lesson.title for lesson in module.lessons], current_lang()))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, HiddenField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
@@ -54,6 +54,12 @@ class EditLearnerForm(_LearnerFields):
 
 class ActionForm(FlaskForm):
     """A button that changes something: only the CSRF token."""
+
+
+class RevokeCertificateForm(FlaskForm):
+    reason = TextAreaField(_l("Reason for revoking"),
+                           validators=[DataRequired(_l("Give the reason for revoking the certificate.")),
+                                       Length(max=500, message=_l("Keep the reason under 500 characters."))])
 
 
 class ImportForm(FlaskForm):

@@ -64,6 +64,7 @@ SENTENCES: dict[str, Any] = {
     "users.import": _nl("%(actor)s imported %(num)d account from a file.",
                         "%(actor)s imported %(num)d accounts from a file.", "count"),
     "attempt.grant": _l("%(actor)s allowed %(target)s one more quiz attempt in “%(module)s”."),
+    "certificate.revoke": _l("%(actor)s revoked the certificate of %(target)s for “%(module)s” (code %(code)s)."),
     "monitor.update": _l("%(actor)s changed which reports %(target)s may read."),
     "assignment.create": _l("%(actor)s assigned the module “%(module)s” to %(assignee)s."),
     "assignment.update": _l("%(actor)s changed the due date of “%(module)s” for %(assignee)s."),
@@ -97,6 +98,7 @@ LABELS: dict[str, Any] = {
     "user.unlock": _l("Account unlocked"),
     "users.import": _l("Accounts imported from a file"),
     "attempt.grant": _l("Extra quiz attempt allowed"),
+    "certificate.revoke": _l("Certificate revoked"),
     "monitor.update": _l("Monitor's reports changed"),
     "assignment.create": _l("Module assigned"),
     "assignment.update": _l("Due date changed"),
@@ -118,6 +120,7 @@ FIELDS: dict[str, Any] = {
     "election_id": _l("Election"), "name": _l("Name"), "polling_date": _l("Polling day"),
     "training_opens": _l("Training opens"), "place": _l("Place"), "trainer_name": _l("Trainer"),
     "source": _l("File"), "parent": _l("Parent unit"), "attempts_used": _l("Attempts used"),
+    "reason": _l("Reason"),
 }
 DATE_FIELDS = {"due_date", "counts_from", "polling_date", "training_opens", "held_on"}
 ROLES = {"learner": _l("Precinct official"), "trainer": _l("Trainer"), "monitor": _l("Monitor"),
@@ -336,6 +339,8 @@ def _values(event: AuditEvent, text: _Text) -> tuple[str, dict[str, Any]]:
         v["from_unit"], v["to_unit"] = text.unit_code(before), text.unit_code(after)
     elif key == "users.import":
         v["count"] = int(d.get("count") or 0)
+    elif key == "certificate.revoke":
+        v["code"] = str(d["code"])
     elif key.startswith("assignment."):
         a = refs.assignments.get(event.target_id)
         v["module"] = text.module(a.module_id if a else d.get("module_id"))

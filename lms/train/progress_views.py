@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, render_template, request
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,13 +12,14 @@ from lms.core.paging import requested_page
 from lms.core.templating import current_lang, format_date_cached
 from lms.extensions import db
 from lms.i18n import pick
-from lms.learn import rules
+from lms.learn import certificate_records, rules
 from lms.learn import services as learn_services
 from lms.learn.models import LearnerProgress, QuizAttempt
 from lms.orgs.models import Unit
 from lms.timeutil import today as today_
+from lms.train import certificate_service
 from lms.train import progress as svc
-from lms.train.accounts_forms import ActionForm
+from lms.train.accounts_forms import ActionForm, RevokeCertificateForm
 from lms.train.scope import learner_or_404, trainer_required, unit_or_404, units_in_scope
 from lms.train.views import bp
 
@@ -123,11 +124,8 @@ def progress_export(fmt: str):
     return download(fmt, "progress", header, rows(), "Progress")
 
 
-@bp.get("/learners/<int:learner_id>")
-@trainer_required
-def learner(learner_id: int):
-    """A learner's record: progress in each module and quiz attempts (GET; trainers and admins)."""
-    person = learner_or_404(current_user, learner_id)
+def _learner_page(person, revoking: int | None = None, form: RevokeCertificateForm | None = None):
+    """The learner's record; `form` holds the errors of a revocation of certificate `revoking` to show again."""
     rows = db.session.execute(
         sa.select(LearnerProgress, Module).join(Module, Module.id == LearnerProgress.module_id)
         .where(LearnerProgress.user_id == person.id).order_by(Module.position)).all()
@@ -135,7 +133,40 @@ def learner(learner_id: int):
         sa.select(QuizAttempt, Module).join(Module, Module.id == QuizAttempt.module_id)
         .where(QuizAttempt.user_id == person.id).order_by(QuizAttempt.started_at.desc())).all()
     return render_template("train/learner.html", person=person, rows=rows, attempts=attempts, today=today_(),
-                           action_form=ActionForm(), status_labels=status_labels())
+                           action_form=ActionForm(), status_labels=status_labels(),
+                           certificates=certificate_records.of_learner(person.id), grouped=certificate_records.grouped,
+                           revoking=revoking, revoke_form=form or RevokeCertificateForm(formdata=None))
+
+
+@bp.get("/learners/<int:learner_id>")
+@trainer_required
+def learner(learner_id: int):
+    """A learner's record: progress in each module, quiz attempts and certificates (GET; trainers and admins)."""
+    return _learner_page(learner_or_404(current_user, learner_id))
+
+
+@bp.post("/learners/<int:learner_id>/certificates/<int:certificate_id>/revoke")
+@trainer_required
+def learner_revoke_certificate(learner_id: int, certificate_id: int):
+    """Revoke one of a learner's certificates, with the reason, which the check page then shows (POST;
+    admins, and trainers of the learner's oblast)."""
+    person = learner_or_404(current_user, learner_id)
+    form = RevokeCertificateForm()
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        return _learner_page(person, certificate_id, form)
+    try:
+        certificate_service.revoke(current_user, person, certificate_id, form.reason.data.strip())
+    except certificate_service.NotFound:
+        abort(404)
+    except certificate_service.NotRevocable:
+        db.session.rollback()
+        flash(_("This certificate had already been revoked."), "info")
+    else:
+        db.session.commit()
+        flash(_("The certificate has been revoked. Its check page now says so, with your reason."), "success")
+    return redirect(url_for("train.learner", learner_id=person.id) + "#certificates", 303)
 
 
 @bp.get("/learners/<int:learner_id>/attempts/<int:attempt_id>")

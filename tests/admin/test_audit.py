@@ -127,6 +127,14 @@ def _world(app, make, course):
                                          {"en": "Precinct 9", "ru": "Участок 9"})
         units_service.update_names(admin_u, unit, {"en": "Precinct Nine", "ru": "Участок девять"})
         units_service.delete_unit(admin_u, unit)
+        from lms.learn import certificate_records
+        from lms.learn.models import ModuleCompletion
+        from lms.train import certificate_service
+        completion = ModuleCompletion(user_id=learner.id, module_id=course, completed_at=utcnow(), best_score=90.0)
+        db.session.add(completion)
+        db.session.flush()
+        cert = certificate_records.issue(completion)
+        certificate_service.revoke(trainer_u, learner, cert.id, "Another person took the quiz")
         db.session.add_all([  # the rest as their services write them
             AuditEvent(actor_id=trainer, action="attempt.grant", target_type="user", target_id=learner.id,
                        details={"username": learner.username, "module_id": course, "attempts_used": 3}),
@@ -182,6 +190,8 @@ def test_sentences_in_english_and_on_the_assignment_history(app, make, course, d
     assert "Language: Русский → Қазақша" in text and "Full name: Aliya Nurova → Aliya Ospan" in text
     assert "The system or a deleted account imported units from a file: 3 created, 1 renamed, 5 unchanged." in text
     assert "Aigerim Sadykova changed which reports Elena Morozova (" in text and "Countries: — → KZ (KZ)" in text
+    assert "Nurlan Abenov revoked the certificate of Aliya Ospan (aliya.nurova) for “Sample module” (code " in text
+    assert "Reason: Another person took the quiz" in text
     assert not CODE.findall(text)
     trainer = Browser(app.test_client())
     trainer.login("trainer")
