@@ -92,8 +92,8 @@ def printable(html: str) -> str:
     """Lesson HTML simplified for fpdf2: no scroll boxes, plain text in table cells, ruled tables,
     link addresses written out for paper, and "[ ]" checklists as lists of empty boxes."""
     html = _WRAPPER.sub(r"\1", html)
-    html = _CELL.sub(lambda m: f"<{m.group(1)}{m.group(2) or ''}>{htmllib.escape(_plain(m.group(3)))}</{m.group(1)}>",
-                     html)
+    html = _CELL.sub(lambda m: f'<{m.group(1)}{m.group(2) or ""} align="left">{htmllib.escape(_plain(m.group(3)))}'
+                               f"</{m.group(1)}>", html)
     html = _TABLE_OPEN.sub('<table border="1">', html)
     html = _LINK.sub(_link_on_paper, html)
     html = _CHECKLIST.sub(r'<ul type="☐">\1', html)
@@ -229,19 +229,19 @@ def _title_page(pdf: BookPDF, module: Module, lessons: list[Lesson], items: list
     edition = gettext("Edition %(num)s, updated on %(date)s", num=module.version,
                       date=format_date(module.updated_at.date(), "long"))
     printed = gettext("Printed on %(date)s", date=format_date(today, "long"))
-    parts = [_p(gettext("Briefing book")), f"<h1>{_e(module.t('title', lang))}</h1>",
+    parts = [_p(gettext("Briefing book")), _h(1, module.t("title", lang)),
              f"<p>{_e(edition)}<br>{_e(printed)}</p>", _p(module.t("summary", lang))]
     notice = language_notice([lesson.title for lesson in lessons], lang)
     if notice:
         parts.append(_p(gettext("Some lessons are not yet available in your language; they are shown in "
                                 "%(language)s.", language=LANGUAGE_NAMES[notice.shown])))
     if module.objectives:
-        parts.append(f"<h2>{_e(gettext('After this module you can'))}</h2><ul>"
-                     + "".join(f"<li>{_e(pick(o, lang))}</li>" for o in module.objectives) + "</ul>")
+        parts.append(_h(2, gettext("After this module you can"))
+                     + _list("ul", [pick(o, lang) for o in module.objectives]))
     contents = [_lesson_title(lesson, lang) for lesson in lessons]
     if items:
         contents += [gettext("Self-test"), gettext("Answers to the self-test")]
-    parts.append(f"<h2>{_e(gettext('Contents'))}</h2><ol>" + "".join(f"<li>{_e(t)}</li>" for t in contents) + "</ol>")
+    parts.append(_h(2, gettext("Contents")) + _list("ol", contents))
     if items:
         parts.append(_p(gettext("The self-test after the lessons has no answers beside it; they are on the last "
                                 "pages, so that you can remove them before handing out copies.")))
@@ -261,7 +261,7 @@ def _lesson(pdf: BookPDF, lesson: Lesson, number: int, total: int, lang: str) ->
     pdf.add_page()
     shown = _shown(lesson, lang)
     head = [_p(gettext("Lesson %(n)s of %(total)s", n=number, total=total)),
-            f"<h1>{_e(_lesson_title(lesson, lang))}</h1>"]
+            _h(1, _lesson_title(lesson, lang))]
     if shown != lang:
         head.append(_p(gettext("This lesson is not yet available in your language; it is shown in %(language)s.",
                                language=LANGUAGE_NAMES[shown])))
@@ -277,26 +277,44 @@ _INSTRUCTIONS = {
 _MARKS = {"single": "○", "multiple": "☐", "order": "□"}  # one character each (fpdf2 bullets)
 
 
+def _bold(text: str) -> str:
+    return f"<p><b>{_e(text)}</b></p>"
+
+
+def _h(level: int, text: str) -> str:
+    return f"<h{level}>{_e(text)}</h{level}>"
+
+
+def _list(tag: str, texts: list[str], mark: str | None = None) -> str:
+    kind = f' type="{mark}"' if mark else ""
+    return f"<{tag}{kind}>" + "".join(f"<li>{_e(t)}</li>" for t in texts) + f"</{tag}>"
+
+
+def _protocol(rows: list[tuple[str, str]], figure: str) -> str:
+    """A ruled table of protocol lines and their figures (blank lines to fill in the self-test)."""
+    body = "".join(f'<tr><td align="left">{_e(label)}</td><td align="right">{_e(value)}</td></tr>'
+                   for label, value in rows)
+    return (f'<table border="1"><tr><th width="70%" align="left">{_e(gettext("Line"))}</th>'
+            f'<th width="30%" align="right">{_e(figure)}</th></tr>{body}</table>')
+
+
 def _self_test(pdf: BookPDF, items: list[Item], lang: str) -> None:
     pdf.add_page()
-    parts = [f"<h1>{_e(gettext('Self-test'))}</h1>",
-             f"<p>{_e(gettext('Answer every question on paper, then check yourself on the last pages.'))}</p>"]
+    parts = [_h(1, gettext("Self-test")),
+             _p(gettext("Answer every question on paper, then check yourself on the last pages."))]
     for item in items:
         data = item.data
-        parts.append(f"<h3>{_e(gettext('Question %(num)s', num=item.number))}</h3>")
+        parts.append(_h(3, gettext("Question %(num)s", num=item.number)))
         if data.get("scenario"):
             parts.append(f"<blockquote>{_e(pick(data['scenario'], lang))}</blockquote>")
         parts.append(f"<p><b>{_e(pick(data['prompt'], lang))}</b><br>{_e(str(_INSTRUCTIONS[item.kind]))}</p>")
         if item.kind == "protocol":
-            rows = "".join(f"<tr><td>{_e(pick(f['label'], lang))}</td><td>__________</td></tr>" for f in data["fields"])
-            parts.append(f'<table border="1"><tr><th width="70%">{_e(gettext("Line"))}</th>'
-                         f'<th width="30%">{_e(gettext("Figure"))}</th></tr>{rows}</table>')
+            parts.append(_protocol([(pick(f["label"], lang), "__________") for f in data["fields"]],
+                                   gettext("Figure")))
             continue
-        # the order of the quiz: shuffled (steps never already in the right order), the same in every copy
-        kind_parts = {p["id"]: p for p in data[_PARTS[item.kind]]}
-        layout = _layout(item)
-        parts.append(f'<ul type="{_MARKS[item.kind]}">'
-                     + "".join(f"<li>{_e(pick(kind_parts[pid]['text'], lang))}</li>" for pid in layout) + "</ul>")
+        # shuffled as in the quiz (steps never already in the right order), the same in every copy
+        by_id = {p["id"]: p for p in data[_PARTS[item.kind]]}
+        parts.append(_list("ul", [pick(by_id[pid]["text"], lang) for pid in _layout(item)], _MARKS[item.kind]))
     _write(pdf, "".join(parts))
 
 
@@ -309,22 +327,20 @@ def _layout(item: Item) -> list[str]:
 
 def _answer_key(pdf: BookPDF, items: list[Item], lang: str) -> None:
     pdf.add_page()
-    parts = [f"<h1>{_e(gettext('Answers to the self-test'))}</h1>"]
+    parts = [_h(1, gettext("Answers to the self-test"))]
     for item in items:
         data = item.data
-        parts.append(f"<h3>{_e(gettext('Question %(num)s', num=item.number))}</h3>")
+        parts.append(_h(3, gettext("Question %(num)s", num=item.number)))
         if item.kind in ("single", "multiple"):
-            right = [pick(o["text"], lang) for o in data["options"] if o.get("correct")]
             label = gettext("Right answer:") if item.kind == "single" else gettext("Right answers:")
-            parts.append(f"<p><b>{_e(label)}</b></p><ul>" + "".join(f"<li>{_e(t)}</li>" for t in right) + "</ul>")
+            parts.append(_bold(label)
+                         + _list("ul", [pick(o["text"], lang) for o in data["options"] if o.get("correct")]))
         elif item.kind == "order":
-            parts.append(f"<p><b>{_e(gettext('Right order:'))}</b></p><ol>"
-                         + "".join(f"<li>{_e(pick(s['text'], lang))}</li>" for s in data["steps"]) + "</ol>")
+            parts.append(_bold(gettext("Right order:"))
+                         + _list("ol", [pick(step["text"], lang) for step in data["steps"]]))
         else:
-            rows = "".join(f"<tr><td>{_e(pick(f['label'], lang))}</td><td>{_e(format_decimal(f['answer']))}</td></tr>"
-                           for f in data["fields"])
-            parts.append(f'<table border="1"><tr><th width="70%">{_e(gettext("Line"))}</th>'
-                         f'<th width="30%">{_e(gettext("Right figure"))}</th></tr>{rows}</table>')
+            parts.append(_protocol([(pick(f["label"], lang), format_decimal(f["answer"])) for f in data["fields"]],
+                                   gettext("Right figure")))
         if data.get("explanation"):
-            parts.append(f"<p>{_e(pick(data['explanation'], lang))}</p>")
+            parts.append(_p(pick(data["explanation"], lang)))
     _write(pdf, "".join(parts))
