@@ -45,6 +45,7 @@ _LINK = re.compile(r'<a href="([^"]+)"[^>]*>(.*?)</a>', re.S)
 _CHECKLIST = re.compile(r"<ul>(\s*<li>(?:\s*<p>)?)\[[ xX]\]")
 _CHECKBOX = re.compile(r"(<li>(?:\s*<p>)?)\[[ xX]\]\s*")
 _TAG = re.compile(r"<[^>]+>")
+_BREAK = re.compile(r"<br\s*/?>")
 
 
 class BookPDF(FPDF):
@@ -102,23 +103,22 @@ def printable(html: str) -> str:
 
 def _plain(fragment: str) -> str:
     """The text of an HTML fragment, links followed by their address."""
-    fragment = _LINK.sub(lambda m: _link_text(m.group(1), m.group(2)), fragment)
-    return " ".join(htmllib.unescape(_TAG.sub(" ", fragment)).split())
+    fragment = _LINK.sub(lambda m: _text(m.group(2)) + _address(m.group(1), m.group(2)), fragment)
+    return _text(fragment)
 
 
-def _link_text(href: str, inner: str) -> str:
-    text = " ".join(htmllib.unescape(_TAG.sub("", inner)).split())
+def _text(fragment: str) -> str:
+    return " ".join(htmllib.unescape(_TAG.sub("", _BREAK.sub(" ", fragment))).split())
+
+
+def _address(href: str, inner: str) -> str:
+    """" (address)" to write after a link on paper, unless its text already shows it."""
     address = htmllib.unescape(href).removeprefix("mailto:")
-    return text if address in text else f"{text} ({address})"
+    return "" if address in _text(inner) else f" ({address})"
 
 
 def _link_on_paper(match: re.Match) -> str:
-    href, inner = match.group(1), match.group(2)
-    text = " ".join(htmllib.unescape(_TAG.sub("", inner)).split())
-    address = htmllib.unescape(href).removeprefix("mailto:")
-    if address in text:
-        return match.group(0)
-    return f"{match.group(0)} ({htmllib.escape(address)})"
+    return match.group(0) + htmllib.escape(_address(match.group(1), match.group(2)), quote=False)
 
 
 def _e(text: str) -> str:
@@ -214,7 +214,8 @@ def make_book(module: Module, lessons: list[Lesson], items: list[Item], lang: st
         return bytes(pdf.output())
 
 
-def _write(pdf: FPDF, html: str) -> None:
+def draw(pdf: FPDF, html: str) -> None:
+    """Draw `html` (lesson HTML after printable(), or the book's own) in the book's styles."""
     pdf.write_html(html, font_family=FAMILY, tag_styles=_TAG_STYLES, table_line_separators=True,
                    li_prefix_color=_ACCENT, warn_on_tags_not_matching=False)
 
@@ -245,7 +246,7 @@ def _title_page(pdf: BookPDF, module: Module, lessons: list[Lesson], items: list
     if items:
         parts.append(_p(gettext("The self-test after the lessons has no answers beside it; they are on the last "
                                 "pages, so that you can remove them before handing out copies.")))
-    _write(pdf, "".join(parts))
+    draw(pdf, "".join(parts))
 
 
 def _shown(lesson: Lesson, lang: str) -> str:
@@ -265,7 +266,7 @@ def _lesson(pdf: BookPDF, lesson: Lesson, number: int, total: int, lang: str) ->
     if shown != lang:
         head.append(_p(gettext("This lesson is not yet available in your language; it is shown in %(language)s.",
                                language=LANGUAGE_NAMES[shown])))
-    _write(pdf, "".join(head) + printable(lesson.body_html.get(shown, "")))
+    draw(pdf, "".join(head) + printable(lesson.body_html.get(shown, "")))
 
 
 _INSTRUCTIONS = {
@@ -315,7 +316,7 @@ def _self_test(pdf: BookPDF, items: list[Item], lang: str) -> None:
         # shuffled as in the quiz (steps never already in the right order), the same in every copy
         by_id = {p["id"]: p for p in data[_PARTS[item.kind]]}
         parts.append(_list("ul", [pick(by_id[pid]["text"], lang) for pid in _layout(item)], _MARKS[item.kind]))
-    _write(pdf, "".join(parts))
+    draw(pdf, "".join(parts))
 
 
 _PARTS = {"single": "options", "multiple": "options", "order": "steps", "protocol": "fields"}
@@ -343,4 +344,4 @@ def _answer_key(pdf: BookPDF, items: list[Item], lang: str) -> None:
                                    gettext("Right figure")))
         if data.get("explanation"):
             parts.append(_p(pick(data["explanation"], lang)))
-    _write(pdf, "".join(parts))
+    draw(pdf, "".join(parts))

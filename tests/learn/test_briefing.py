@@ -210,3 +210,58 @@ def test_biggest_book_is_made_quickly(app, slug, database):
         spent = time.process_time() - started
     print(f"{slug} [ru]: {spent:.2f} s of CPU")
     assert spent < 3
+
+
+EVERYTHING = """## Heading two
+
+### Heading three
+
+#### Heading four
+
+Paragraph with **bold**, *emphasis*, `code` and a [link](https://example.org/x).
+A second line.
+
+1. First step
+   - nested **bold** item
+2. Second step
+
+- [ ] Box one
+- [ ] Box two
+
+> A quote with *emphasis*.
+>
+> - a list in a quote
+
+```
+a pre block
+```
+
+Before the table.
+
+| Line | **Where** it comes from |
+|---|---|
+| the *real* figure | [the law](https://example.org/l) |
+
+---
+
+Қазақша: әңғөқұүһі. Oʻzbekcha: oʻgʻil. Türkmençe: ýäňžş. Тоҷикӣ: ҳҷӣӯқғ.
+"""
+
+
+def test_every_construct_a_lesson_may_hold_is_drawn_with_its_text(app, database):
+    """Whatever the Markdown renderer lets through reaches the PDF: nothing fails, no text is dropped."""
+    from lms.content.briefing import FAMILY, BookPDF, draw
+    from lms.content.render import markdown_to_html
+
+    with app.test_request_context():
+        pdf = BookPDF("sample · %(page)s / %(total)s")
+        pdf.add_page()
+        pdf.set_font(FAMILY, size=11)
+        draw(pdf, printable(markdown_to_html(EVERYTHING, "en")))
+        text = pdf_text(bytes(pdf.output()))
+    for expected in ("Heading two", "Heading three", "Heading four", "Paragraph with bold, emphasis, code and a link",
+                     "(https://example.org/x)", "A second line.", "First step", "nested bold item", "Second step",
+                     "☐ Box one", "☐ Box two", "A quote with emphasis.", "a list in a quote", "a pre block",
+                     "Where it comes from", "the real figure", "the law (https://example.org/l)",
+                     "Қазақша: әңғөқұүһі. Oʻzbekcha: oʻgʻil. Türkmençe: ýäňžş. Тоҷикӣ: ҳҷӣӯқғ."):
+        assert expected in text, expected
