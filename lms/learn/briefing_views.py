@@ -34,8 +34,9 @@ def briefing_book_pdf(slug: str):
     module = db.session.scalar(sa.select(Module).where(Module.slug == slug))
     if module is None or not may_download(current_user, module):
         abort(404)
-    lang = request.args.get("lang") or current_lang()
-    if "lang" in request.args and lang not in module_languages(module):
+    requested = request.args.get("lang", "").strip()
+    lang = requested or current_lang()
+    if requested and requested not in module_languages(module):
         message = _("This module has no briefing book in that language. Choose one of the languages offered "
                     "on its page.")
         return render_template("error.html", code=404, message=message), 404

@@ -115,6 +115,7 @@ def test_unknown_or_missing_language_is_a_clear_404(browser, make, course, datab
         response = browser.get(BOOK.format(slug="sample-module") + f"?lang={lang}")
         assert response.status_code == 404
         assert "no briefing book in that language" in response.get_data(as_text=True)
+    assert browser.get(BOOK.format(slug="sample-module") + "?lang=").status_code == 200  # empty: the reader's own
 
 
 def test_who_may_download_the_book(app, browser, client, make, course, database):
