@@ -5,10 +5,11 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the learner's pages under /learn (certificates add their routes to the same blueprint), the
-    public check of certificates at /verify, and the issue of a certificate on each completion."""
+    """Register the learner's pages under /learn (certificates and the briefing book add their routes to the
+    same blueprint), the public check of certificates at /verify, and the issue of a certificate on each
+    completion."""
     from lms import events
-    from lms.learn import certificate_records, certificates, rules, views
+    from lms.learn import briefing_views, certificate_records, certificates, rules, views  # noqa: F401
 
     app.register_blueprint(views.bp, url_prefix="/learn")
     app.register_blueprint(certificates.verify_bp)  # /verify/<code>: public, at the root

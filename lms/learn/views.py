@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.auth.models import Role
+from lms.content.briefing import module_languages
 from lms.content.languages import language_notice
 from lms.content.models import Lesson, Module
 from lms.core.templating import current_lang
@@ -52,7 +53,7 @@ def module(slug: str):
     return render_template("learn/module.html", module=module, progress=progress, read=read, attempts=attempts,
                            certificate_revoked=certificate is not None and certificate.revoked,
                            open_attempt=next((a for a in attempts if a.is_open), None),
-                           preview=current_user.role != Role.LEARNER,
+                           preview=current_user.role != Role.LEARNER, book_languages=module_languages(module),
                            language=language_notice([lesson.title for lesson in module.lessons], current_lang()))
 
 
