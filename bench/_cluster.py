@@ -271,4 +271,5 @@ http {{
                 self._admin_sql(f"DROP DATABASE IF EXISTS {self.db_name} WITH (FORCE)")
             except Exception:  # noqa: BLE001  the server may be the thing a fault test stopped
                 pass
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        if os.environ.get("LMS_CLUSTER_KEEP") != "1":  # keep logs and data to look at
+            shutil.rmtree(self.tmp, ignore_errors=True)

@@ -55,6 +55,19 @@ def configure_extensions(app: Flask) -> None:
     from lms.i18n import install_template_gettext, select_locale
 
     db.init_app(app)
+
+    @app.teardown_appcontext
+    def end_session(exc: BaseException | None) -> None:
+        """Close the request's session before Flask-SQLAlchemy does (teardowns run last-registered
+        first): when the server cut the connection meanwhile (a restart), the rollback fails, and
+        that must not turn a response already made into a 500. The pool drops the connection."""
+        from sqlalchemy.exc import DBAPIError
+
+        try:
+            db.session.remove()
+        except DBAPIError as error:
+            app.logger.warning("closing a session on a lost connection: %s", str(error.orig).strip().splitlines()[0])
+
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
