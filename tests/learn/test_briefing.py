@@ -4,7 +4,6 @@ import io
 import re
 import time
 
-import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale, gettext
 from pypdf import PdfReader
@@ -194,23 +193,6 @@ def test_print_stylesheet_hides_the_chrome_of_lesson_pages():
     assert "overflow: visible" in last and "break-inside: avoid" in last
     # the print rules come after the screen rule that makes tables scroll, so that they win
     assert css.rindex("@media print") > css.index(".table-scroll { overflow-x: auto")
-
-
-@pytest.mark.parametrize("slug", ["polling-and-count"])
-def test_biggest_book_is_made_quickly(app, slug, database):
-    """Making the biggest module's book (the one with the most text), measured in CPU time."""
-    _import_real_courses(app)
-    from datetime import date
-
-    from lms.content.briefing import make_book, module_lessons, module_questions
-    with app.test_request_context():
-        module = db.session.scalar(sa.select(Module).where(Module.slug == slug))
-        lessons, items = module_lessons(module), module_questions(module)
-        started = time.process_time()
-        make_book(module, lessons, items, "ru", date(2026, 1, 1))
-        spent = time.process_time() - started
-    print(f"{slug} [ru]: {spent:.2f} s of CPU")
-    assert spent < 3
 
 
 EVERYTHING = """## Heading two
