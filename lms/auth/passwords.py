@@ -1,6 +1,7 @@
 """Password hashing with Argon2id, and the login check that takes as long for unknown users."""
 from __future__ import annotations
 
+import functools
 import secrets
 
 from argon2 import PasswordHasher
@@ -64,18 +65,14 @@ def too_easy(password: str, *related: str) -> bool:
     """True for a password that is among the commonly used ones, or that zxcvbn finds guessable
     in fewer than about 10^6 tries (score below 2), also given the account's own names (`related`)."""
     from zxcvbn import zxcvbn  # its dictionaries load on first use, not at start-up
-    from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
-    if password.lower() in _common(FREQUENCY_LISTS["passwords"]):
+    if password.lower() in _common():
         return True
     return zxcvbn(password[:_MAX_SCORED], user_inputs=[r for r in related if r])["score"] < 2
 
 
-_COMMON: frozenset[str] | None = None
+@functools.cache
+def _common() -> frozenset[str]:
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
-
-def _common(words: list[str]) -> frozenset[str]:
-    global _COMMON
-    if _COMMON is None:
-        _COMMON = frozenset(words)
-    return _COMMON
+    return frozenset(FREQUENCY_LISTS["passwords"])
