@@ -63,6 +63,7 @@ def from_environment(instance_path: str) -> dict[str, object]:
         "LMS_DEMO_LEARNERS": os.environ.get("LMS_DEMO_LEARNERS", "300"),  # checked by `demo seed`
         "LMS_LOGIN_LIMIT": os.environ.get("LMS_LOGIN_LIMIT", "10 per minute"),
         "LMS_VERIFY_LIMIT": os.environ.get("LMS_VERIFY_LIMIT", "30 per minute"),
+        "LMS_OFFLINE_QUIZ_DAYS": int(os.environ.get("LMS_OFFLINE_QUIZ_DAYS", "14")),
         "LMS_PASSWORD_MEMORY_KIB": int(os.environ.get("LMS_PASSWORD_MEMORY_KIB", "65536")),
         # Secure on every HTTPS request anyway (lms.auth.sessions); this forces it on plain HTTP too
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),

@@ -333,3 +333,34 @@ def test_a_completion_raced_from_several_tabs_gets_exactly_one_certificate(app, 
     with app.app_context():
         cert = db.session.scalar(sa.select(Certificate))
         assert codes == {certificate_records.grouped(cert.code)} and cert.legacy_code == old
+
+
+def test_an_offline_attempt_sent_from_several_tabs_at_once_is_stored_once(app, make, course, postgres_only):
+    """A device back online sends the same waiting attempt from three tabs and a retry, at the same
+    moment; with one attempt left, two different offline quizzes race too. Nothing is a 500, the
+    first is stored once, and only one of the other two counts."""
+    from tests.learn.test_offline import QUIZ, SYNC, _answers, _token
+
+    make.assign(course, user=make.user("ann"))
+    tab = _signed_in(app, "ann")
+    page = tab.get(QUIZ).get_data(as_text=True)
+    token, csrf = _token(page), csrf_from(page)
+    form = {"csrf_token": csrf, "token": token, **_answers(app, token)}
+    clients = []
+    for _ in range(4):
+        other = Browser(app.test_client())
+        other.client.set_cookie("session", tab.client.get_cookie("session").value)
+        clients.append(other)
+    headers = {"Accept": "application/json"}
+    responses = _run_together([lambda c=c: c.client.post(SYNC, data=form, headers=headers) for c in clients])
+    assert sorted(r.status_code for r in responses) == [200, 200, 200, 201], [r.status_code for r in responses]
+    assert len({r.json["url"] for r in responses}) == 1
+    # the module allows two attempts: one is used; two more quizzes taken offline race for the last
+    tokens = [_token(tab.get(QUIZ).get_data(as_text=True)) for _ in range(2)]
+    forms = [{"csrf_token": csrf, "token": t, **_answers(app, t, right=False)} for t in tokens]
+    responses = _run_together([lambda c=c, f=f: c.client.post(SYNC, data=f, headers=headers)
+                               for c, f in zip(clients, forms, strict=False)])
+    assert sorted(r.status_code for r in responses) == [201, 409], [r.status_code for r in responses]
+    with app.app_context():
+        numbers = db.session.scalars(sa.select(QuizAttempt.number).order_by(QuizAttempt.number)).all()
+        assert numbers == [1, 2]

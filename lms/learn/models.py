@@ -67,6 +67,9 @@ class QuizAttempt(db.Model):
     submitted_at: Mapped[datetime | None]
     score: Mapped[float | None]  # percent, 0-100
     passed: Mapped[bool | None]
+    # taken offline (lms.learn.offline): the id of the quiz the device was given, and when it arrived
+    offline_id: Mapped[str | None] = mapped_column(sa.String(36), unique=True)
+    synced_at: Mapped[datetime | None]
 
     module: Mapped[Module] = relationship()
     items: Mapped[list[AttemptItem]] = relationship(order_by="AttemptItem.position", back_populates="attempt")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import random
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
@@ -303,9 +303,11 @@ def attended(user: User, module: Module, since: date | None) -> bool:
     return db.session.execute(query.limit(1)).first() is not None
 
 
-def update_completion(user: User, module: Module, since: date | None = None) -> None:
+def update_completion(user: User, module: Module, since: date | None = None, at: datetime | None = None) -> None:
     """Record the module as complete once every lesson is read, the quiz passed and, where the
-    module requires it, an in-person session attended; all since `since`."""
+    module requires it, an in-person session attended; all since `since`. A new completion is
+    dated `at` (default: now): the finish of an attempt taken offline, so that its due date is
+    judged by when the learner finished, not by when the device was back online."""
     passed = db.session.execute(sa.select(QuizAttempt.score, QuizAttempt.submitted_at).where(
         QuizAttempt.user_id == user.id, QuizAttempt.module_id == module.id, QuizAttempt.passed.is_(True)))
     scores = [score for score, at in passed if rules.counts(at, since)]
@@ -318,10 +320,15 @@ def update_completion(user: User, module: Module, since: date | None = None) -> 
         return
     completion = db.session.scalar(sa.select(ModuleCompletion).where(
         ModuleCompletion.user_id == user.id, ModuleCompletion.module_id == module.id))
+    when = utcnow()
+    if at is not None:  # not before the last lesson was read: that may have been after `at`
+        last_read = db.session.scalar(sa.select(sa.func.max(LessonCompletion.completed_at)).join(Lesson).where(
+            LessonCompletion.user_id == user.id, Lesson.module_id == module.id))
+        when = max(at, last_read) if last_read is not None else at
     if completion is None:
-        insert_ignore(ModuleCompletion, user_id=user.id, module_id=module.id, completed_at=utcnow(), best_score=best)
+        insert_ignore(ModuleCompletion, user_id=user.id, module_id=module.id, completed_at=when, best_score=best)
     elif not rules.counts(completion.completed_at, since):  # a new cycle: this completion replaces the old one
-        completion.completed_at, completion.best_score = utcnow(), best
+        completion.completed_at, completion.best_score = when, best
         db.session.flush()
     else:
         if best > completion.best_score:
@@ -330,9 +337,10 @@ def update_completion(user: User, module: Module, since: date | None = None) -> 
     events.module_completed.send(user_id=user.id, module_id=module.id)  # its certificate is issued
 
 
-def refresh_completion(user: User, module: Module) -> None:
-    """Re-check completion with the learner's current assignments (after attendance is recorded)."""
-    update_completion(user, module, access(user, module)[1])
+def refresh_completion(user: User, module: Module, at: datetime | None = None) -> None:
+    """Re-check completion with the learner's current assignments (after attendance is recorded);
+    a completion found is dated `at` (default: now)."""
+    update_completion(user, module, access(user, module)[1], at=at)
 
 
 # --- quiz attempts ----------------------------------------------------------------------------
@@ -341,6 +349,25 @@ def open_attempt(user: User, module: Module) -> QuizAttempt | None:
     """The user's attempt at the module's quiz that is not yet submitted, or None."""
     return db.session.scalar(sa.select(QuizAttempt).where(
         QuizAttempt.user_id == user.id, QuizAttempt.module_id == module.id, QuizAttempt.submitted_at.is_(None)))
+
+
+def draw_questions(module: Module, rng: random.Random) -> list[tuple[QuestionVersion, list[str]]]:
+    """Questions for one attempt, drawn at random from the module's bank in its current versions,
+    each with the order its parts are shown in. QuizError('empty_bank') if the bank is empty."""
+    bank = db.session.scalars(
+        sa.select(QuestionVersion).join(Question, QuestionVersion.question_id == Question.id).where(
+            Question.module_id == module.id, Question.active, QuestionVersion.number == Question.version)
+        .order_by(Question.id)).all()
+    if not bank:
+        raise QuizError("empty_bank")
+    drawn = rng.sample(bank, min(module.questions_per_attempt, len(bank)))
+    return [(v, kinds.get(v.kind).layout(v.data, rng)) for v in drawn]
+
+
+def next_attempt_number(user: User, module: Module) -> int:
+    """The number the learner's next attempt at the module gets (call under lock_users)."""
+    return (db.session.scalar(sa.select(sa.func.max(QuizAttempt.number)).where(
+        QuizAttempt.user_id == user.id, QuizAttempt.module_id == module.id)) or 0) + 1
 
 
 def start_attempt(user: User, module: Module, rng: random.Random | None = None) -> QuizAttempt:
@@ -352,20 +379,11 @@ def start_attempt(user: User, module: Module, rng: random.Random | None = None) 
     progress = module_progress(user, module)
     if progress.attempts_left == 0:
         raise QuizError("no_attempts_left")
-    rng = rng or random.SystemRandom()
-    bank = db.session.scalars(
-        sa.select(QuestionVersion).join(Question, QuestionVersion.question_id == Question.id).where(
-            Question.module_id == module.id, Question.active, QuestionVersion.number == Question.version)
-        .order_by(Question.id)).all()
-    if not bank:
-        raise QuizError("empty_bank")
-    drawn = rng.sample(bank, min(module.questions_per_attempt, len(bank)))
-    number = (db.session.scalar(sa.select(sa.func.max(QuizAttempt.number)).where(
-        QuizAttempt.user_id == user.id, QuizAttempt.module_id == module.id)) or 0) + 1
-    attempt = QuizAttempt(user_id=user.id, module_id=module.id, number=number, module_version=module.version,
-                          pass_mark=module.pass_mark)
-    attempt.items = [AttemptItem(position=i, question_version_id=v.id, layout=kinds.get(v.kind).layout(v.data, rng))
-                     for i, v in enumerate(drawn)]
+    drawn = draw_questions(module, rng or random.SystemRandom())
+    attempt = QuizAttempt(user_id=user.id, module_id=module.id, number=next_attempt_number(user, module),
+                          module_version=module.version, pass_mark=module.pass_mark)
+    attempt.items = [AttemptItem(position=i, question_version_id=v.id, layout=layout)
+                     for i, (v, layout) in enumerate(drawn)]
     try:
         with db.session.begin_nested():
             db.session.add(attempt)
@@ -401,8 +419,9 @@ def save_answers(attempt: QuizAttempt, form: Any) -> bool:
     return True
 
 
-def submit_attempt(attempt: QuizAttempt, user: User) -> bool:
-    """Grade and close the attempt. Returns False if it was already submitted (no second grading)."""
+def submit_attempt(attempt: QuizAttempt, user: User, at: datetime | None = None) -> bool:
+    """Grade and close the attempt, as finished now or at `at` (an attempt taken offline, sent
+    later). Returns False if it was already submitted (no second grading)."""
     lock_users([attempt.user_id])  # a save of this attempt's answers finishes first, or waits
     db.session.refresh(attempt)
     db.session.scalars(sa.select(AttemptItem).where(AttemptItem.attempt_id == attempt.id)  # the answers as
@@ -413,7 +432,7 @@ def submit_attempt(attempt: QuizAttempt, user: User) -> bool:
         item.credit = outcome.credit
         total += outcome.credit
     score = round(100 * total / len(attempt.items), 1) if attempt.items else 0.0
-    now = utcnow()
+    now = at or utcnow()
     # Only the first submission wins, even when two requests race.
     result = db.session.execute(
         sa.update(QuizAttempt).where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
@@ -424,7 +443,7 @@ def submit_attempt(attempt: QuizAttempt, user: User) -> bool:
         return False
     db.session.flush()
     db.session.refresh(attempt)
-    refresh_completion(user, attempt.module)
+    refresh_completion(user, attempt.module, at=now)
     events.attempt_submitted.send(user_id=user.id, module_id=attempt.module_id, attempt_id=attempt.id,
                                   number=attempt.number, score=score)
     return True

@@ -50,7 +50,11 @@ def module(slug: str):
         QuizAttempt.user_id == current_user.id, QuizAttempt.module_id == module.id)
         .order_by(QuizAttempt.number)).all()
     certificate = certificate_records.current(current_user, module, issue_now=False) if progress.completed_at else None
+    offline_urls = [url_for("learn.module", slug=slug),
+                    *(url_for("learn.lesson", slug=slug, lesson_slug=lesson.slug) for lesson in module.lessons),
+                    url_for("learn.offline_quiz", slug=slug), url_for("learn.offline_page")]
     return render_template("learn/module.html", module=module, progress=progress, read=read, attempts=attempts,
+                           offline_urls=offline_urls,
                            certificate_revoked=certificate is not None and certificate.revoked,
                            open_attempt=next((a for a in attempts if a.is_open), None),
                            preview=current_user.role != Role.LEARNER, book_languages=module_languages(module),
@@ -69,7 +73,8 @@ def lesson(slug: str, lesson_slug: str):
     if index is None:
         abort(404)
     current = lessons[index]
-    if not rules.counts(current.completed_at, page.since):  # opening a lesson marks it read
+    # opening a lesson marks it read; saving it for offline reading (lms.learn.offline_views) does not
+    if not rules.counts(current.completed_at, page.since) and request.headers.get("X-Offline-Save") != "1":
         services.mark_lesson_read(current_user, db.session.get(Lesson, current.id), page.since)
         db.session.commit()
     # courses check requires English and Russian, so one of these is always there

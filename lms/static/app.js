@@ -46,3 +46,17 @@ document.addEventListener("submit", function (event) {
     }
   });
 })();
+
+// Offline use: the service worker is registered on every page (it caches nothing by itself); the
+// code for saving modules and sending quizzes taken offline (offline.js) loads only where needed.
+(function () {
+  var sw = navigator.serviceWorker, store = window.localStorage, me = document.querySelector("script[data-offline]");
+  if (!sw || !window.caches || !store || !window.fetch || !me) return;
+  sw.register("/sw.js", {updateViaCache: "all"}).catch(function () {});
+  if (document.querySelector("[data-offline-save], [data-offline-quiz], #saved-modules") ||
+      store.getItem("lms-saved") || store.getItem("lms-outbox")) {
+    var script = document.createElement("script");
+    script.src = me.dataset.offline;
+    document.head.appendChild(script);
+  }
+})();

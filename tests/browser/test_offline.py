@@ -1,0 +1,95 @@
+"""In Chromium: a learner saves a module, loses the connection, reads a saved lesson and takes the
+quiz; when the connection is back the attempt is sent and graded once, and sending it again
+changes nothing. The service worker costs a first visit nothing but its own script."""
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+
+from lms.extensions import db
+from lms.learn.models import LessonCompletion, QuizAttempt
+from tests.browser.journey import sign_in
+from tests.learn.test_offline import _answers
+
+MODULE = "/learn/modules/sample-module"
+
+
+def _answer(page, app, token):
+    for name, value in _answers(app, token).items():
+        if re.fullmatch(r"q\d+", name):
+            for v in value if isinstance(value, list) else [value]:
+                page.check(f"input[name={name}][value={v}]")
+        elif page.locator(f"select[name={name}]").count():
+            page.select_option(f"select[name={name}]", value)
+        else:
+            page.fill(f"input[name={name}]", value)
+
+
+def _attempts(app):
+    with app.app_context():
+        return db.session.scalars(sa.select(QuizAttempt)).all()
+
+
+def test_a_saved_module_is_read_and_its_quiz_taken_offline_then_graded_once(app, make, course, live_server, chromium):
+    make.assign(course, user=make.user("ann"))
+    context = chromium.new_context(viewport={"width": 360, "height": 740}, locale="ru-RU")
+    page = context.new_page()
+    sign_in(page, live_server, "ann")
+    page.goto(live_server + MODULE)
+    page.wait_for_function("navigator.serviceWorker.controller !== null || navigator.serviceWorker.ready")
+    page.click("[data-action=save]")
+    state = page.locator(".offline-state")
+    state.filter(has_text=re.compile(r"\d+ KB")).wait_for()
+    with app.app_context():  # saving read nothing on the learner's behalf
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(LessonCompletion)) == 0
+    page.reload()  # the page is now controlled by the worker
+    page.locator(".offline-state", has_text="KB").wait_for()
+
+    context.set_offline(True)
+    page.goto(live_server + MODULE + "/lessons/second")
+    assert page.locator("article.lesson h1").inner_text() == "Второй урок"  # from the cache
+    page.wait_for_function("caches.open('lms-reads').then(c => c.keys()).then(k => k.length === 1)")
+    page.goto(live_server + MODULE + "/quiz/offline")
+    token = page.locator("input[name=token]").get_attribute("value")
+    _answer(page, app, token)
+    page.click("form[data-offline-quiz] button[type=submit]")
+    page.locator("#offline-quiz-status:not([hidden])").wait_for()
+    assert _attempts(app) == []  # nothing reached the server
+    page.goto(live_server + "/learn/modules/sample-module/lessons/nowhere")  # not saved: the offline page
+    page.locator("#saved-modules a").first.wait_for()
+    assert page.locator("#outbox-note").is_visible()
+
+    context.set_offline(False)
+    page.goto(live_server + "/learn/")
+    page.locator(".flash-success a").wait_for()  # "received and graded", with a link to the result
+    attempts = _attempts(app)
+    assert len(attempts) == 1 and attempts[0].score == 100.0 and attempts[0].offline_id
+    page.wait_for_function("caches.open('lms-reads').then(c => c.keys()).then(k => k.length === 0)")
+    with app.app_context():  # the lesson read offline is marked read now
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(LessonCompletion)) == 1
+    assert page.evaluate("localStorage.getItem('lms-outbox')") == "{}"
+
+    # the same attempt sent again, as a replay from the device would: nothing changes
+    status = page.evaluate("""async (token) => {
+        const body = new URLSearchParams({token, csrf_token: document.querySelector('input[name=csrf_token]').value});
+        const r = await fetch('/learn/offline-attempts', {method: 'POST', body, headers: {Accept: 'application/json'}});
+        return [r.status, (await r.json()).created];
+    }""", token)
+    assert status == [200, False]
+    assert len(_attempts(app)) == 1
+    context.close()
+
+
+def test_a_first_visit_fetches_the_service_worker_script_and_caches_nothing(app, live_server, chromium):
+    context = chromium.new_context()
+    page = context.new_page()
+    seen = []
+    context.on("request", lambda request: seen.append(request.url))
+    page.goto(live_server + "/login")
+    page.wait_for_function("navigator.serviceWorker.ready.then(() => true)")
+    worker = [url for url in seen if url.endswith("/sw.js")]
+    assert worker, seen
+    assert not [url for url in seen if "offline.js" in url]  # the code for offline use is not loaded
+    assert page.evaluate("caches.keys()") == []
+    context.close()
