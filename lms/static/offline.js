@@ -9,7 +9,13 @@
   function read(key) { try { return JSON.parse(store.getItem(key)) || {}; } catch (e) { return {}; } }
   function write(key, value) { store.setItem(key, JSON.stringify(value)); }
   function token() { var input = document.querySelector("input[name=csrf_token]"); return input ? input.value : ""; }
-  function size(bytes) { return bytes < 1048576 ? Math.ceil(bytes / 1024) + " KB" : (bytes / 1048576).toFixed(1) + " MB"; }
+  function size(bytes) {  // "135 kB", "135 КБ": in the page's language where the browser knows its units
+    var big = bytes >= 1048576, value = big ? bytes / 1048576 : Math.ceil(bytes / 1024);
+    try {
+      return new Intl.NumberFormat(document.documentElement.lang, {style: "unit", unit: big ? "megabyte" : "kilobyte",
+                                                                   maximumFractionDigits: big ? 1 : 0}).format(value);
+    } catch (e) { return (big ? value.toFixed(1) : value) + (big ? " MB" : " KB"); }
+  }
   function say(text, kind, link) {
     var main = document.getElementById("main"), p = document.createElement("p");
     p.className = "flash flash-" + kind; p.setAttribute("role", kind === "error" ? "alert" : "status");

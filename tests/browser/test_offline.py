@@ -26,6 +26,19 @@ def _answer(page, app, token):
             page.fill(f"input[name={name}]", value)
 
 
+def _until(page, script: str) -> None:
+    """Wait until the promise `script` resolves to true in the page (page.wait_for_function does not await)."""
+    for _ in range(200):
+        if page.evaluate(script):
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"never true: {script}")
+
+
+def _reads(count: int) -> str:
+    return f"caches.open('lms-reads').then(c => c.keys()).then(k => k.length === {count})"
+
+
 def _attempts(app):
     with app.app_context():
         return db.session.scalars(sa.select(QuizAttempt)).all()
@@ -37,19 +50,19 @@ def test_a_saved_module_is_read_and_its_quiz_taken_offline_then_graded_once(app,
     page = context.new_page()
     sign_in(page, live_server, "ann")
     page.goto(live_server + MODULE)
-    page.wait_for_function("navigator.serviceWorker.controller !== null || navigator.serviceWorker.ready")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.click("[data-action=save]")
     state = page.locator(".offline-state")
-    state.filter(has_text=re.compile(r"\d+ KB")).wait_for()
+    state.filter(has_text=re.compile(r"Сохранено на этом устройстве: \d+ стр\., \d+ кБ")).wait_for()
     with app.app_context():  # saving read nothing on the learner's behalf
         assert db.session.scalar(sa.select(sa.func.count()).select_from(LessonCompletion)) == 0
     page.reload()  # the page is now controlled by the worker
-    page.locator(".offline-state", has_text="KB").wait_for()
+    page.locator(".offline-state", has_text="кБ").wait_for()
 
     context.set_offline(True)
     page.goto(live_server + MODULE + "/lessons/second")
     assert page.locator("article.lesson h1").inner_text() == "Второй урок"  # from the cache
-    page.wait_for_function("caches.open('lms-reads').then(c => c.keys()).then(k => k.length === 1)")
+    _until(page, _reads(1))  # noted, to be marked read when the connection is back
     page.goto(live_server + MODULE + "/quiz/offline")
     token = page.locator("input[name=token]").get_attribute("value")
     _answer(page, app, token)
@@ -65,7 +78,7 @@ def test_a_saved_module_is_read_and_its_quiz_taken_offline_then_graded_once(app,
     page.locator(".flash-success a").wait_for()  # "received and graded", with a link to the result
     attempts = _attempts(app)
     assert len(attempts) == 1 and attempts[0].score == 100.0 and attempts[0].offline_id
-    page.wait_for_function("caches.open('lms-reads').then(c => c.keys()).then(k => k.length === 0)")
+    _until(page, _reads(0))
     with app.app_context():  # the lesson read offline is marked read now
         assert db.session.scalar(sa.select(sa.func.count()).select_from(LessonCompletion)) == 1
     assert page.evaluate("localStorage.getItem('lms-outbox')") == "{}"
@@ -87,7 +100,7 @@ def test_a_first_visit_fetches_the_service_worker_script_and_caches_nothing(app,
     seen = []
     context.on("request", lambda request: seen.append(request.url))
     page.goto(live_server + "/login")
-    page.wait_for_function("navigator.serviceWorker.ready.then(() => true)")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     worker = [url for url in seen if url.endswith("/sw.js")]
     assert worker, seen
     assert not [url for url in seen if "offline.js" in url]  # the code for offline use is not loaded
