@@ -5,10 +5,11 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the admin pages under /admin (staff and units add their routes to the same blueprint)
-    and `flask units ...`."""
-    from lms.admin import staff, units, views  # noqa: F401
-    from lms.admin.cli import units_cli
+    """Register the admin pages under /admin (staff, units and a person's data add their routes to the
+    same blueprint), `flask units ...` and `flask people ...`."""
+    from lms.admin import people, staff, units, views  # noqa: F401
+    from lms.admin.cli import people_cli, units_cli
 
     app.register_blueprint(views.bp, url_prefix="/admin")
     app.cli.add_command(units_cli)
+    app.cli.add_command(people_cli)

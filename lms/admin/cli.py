@@ -1,4 +1,4 @@
-"""`flask units import FILE` (the same import as the admin's web form)."""
+"""`flask units import FILE` (the same import as the admin's web form), and `flask people export|erase USERNAME`."""
 from __future__ import annotations
 
 import sys
@@ -34,3 +34,62 @@ def import_(file: str) -> None:
         sys.exit(1)
     click.echo(f"Created {counts['created']} unit(s), updated {counts['updated']}, "
                f"unchanged {counts['unchanged']}.")
+
+
+people_cli = AppGroup("people", help="A person's data: export it, or erase it when the law requires.")
+
+
+def _person(username: str):
+    import sqlalchemy as sa
+
+    from lms.auth.models import User
+
+    person = db.session.scalar(sa.select(User).where(User.username == username.strip().lower()))
+    if person is None:
+        click.echo(f"No account has the username {username!r}.", err=True)
+        sys.exit(1)
+    return person
+
+
+@people_cli.command("export")
+@click.argument("username")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="write here, not to stdout")
+def people_export(username: str, output: str | None) -> None:
+    """Write all of one person's data as JSON: account, unit, assignments, attempts with answers,
+    lesson reads, completions, attendance, certificates, sign-ins and audit entries."""
+    import json
+
+    from lms.admin import people
+    from lms.train import audit
+
+    person = _person(username)
+    data = json.dumps(people.export(person), ensure_ascii=False, indent=2)
+    audit.record(None, "person.export", "user", person.id, person.unit_id, username=person.username)
+    db.session.commit()
+    if output:
+        Path(output).write_text(data + "\n", encoding="utf-8")
+        click.echo(f"Wrote {output}.", err=True)
+    else:
+        click.echo(data)
+
+
+@people_cli.command("erase")
+@click.argument("username")
+@click.option("--yes", is_flag=True, help="confirm: this cannot be undone")
+def people_erase(username: str, yes: bool) -> None:
+    """Replace one person's name and username with an anonymous label and remove what identifies
+    them; their attempts stay as anonymous figures, so report totals do not change."""
+    from lms.admin import people
+
+    if not yes:
+        click.echo("Erasing cannot be undone: add --yes to confirm.", err=True)
+        sys.exit(2)
+    person = _person(username)
+    try:
+        people.erase(person, None)
+    except people.NotErasable:
+        db.session.rollback()
+        click.echo(f"The data of {username!r} has already been erased.", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"Erased: the account is now {people.label(person.id)}.")

@@ -50,6 +50,8 @@ class User(UserMixin, db.Model):
     # consecutive failed sign-ins; at LMS_LOCKOUT_FAILURES the account is locked until `locked_until`
     failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
     locked_until: Mapped[datetime | None]
+    # the person's data was erased (lms.admin.people): name and username are an anonymous label now
+    erased_at: Mapped[datetime | None]
 
     unit: Mapped[Unit | None] = relationship(lazy="joined")
 
@@ -61,8 +63,8 @@ class User(UserMixin, db.Model):
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
-        """Whether the account may sign in."""
-        return self.active
+        """Whether the account may sign in (never once the person's data is erased)."""
+        return self.active and self.erased_at is None
 
     @property
     def locked(self) -> bool:

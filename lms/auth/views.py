@@ -91,7 +91,7 @@ def login():
                 "or ask your trainer to unlock it.",
                 "This account is locked after too many failed sign-ins. Try again in %(num)d minutes, "
                 "or ask your trainer to unlock it.", minutes))
-        elif user is None or not ok or not user.active:
+        elif user is None or not ok or not user.is_active:
             if user is not None and not ok:
                 lockout.failed(user, now)
             form.password.errors.append(_("The username or password is not correct."))

@@ -215,6 +215,8 @@ class Certificate(db.Model):
     revoked_at: Mapped[datetime | None]
     revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     revoke_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    # the holder's data was erased: the name is gone, the check page says "issued, holder erased"
+    holder_erased_at: Mapped[datetime | None]
 
     @property
     def revoked(self) -> bool:

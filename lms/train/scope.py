@@ -46,7 +46,7 @@ def learners_query(user: User) -> sa.Select:
 
 def learner_or_404(user: User, learner_id: int) -> User:
     """The learner if `user` manages them, else 404."""
-    learner = db.session.scalar(learners_query(user).where(User.id == learner_id))
+    learner = db.session.scalar(learners_query(user).where(User.id == learner_id, User.erased_at.is_(None)))
     if learner is None:
         abort(404)
     return learner

@@ -135,6 +135,11 @@ def _world(app, make, course):
         db.session.flush()
         cert = certificate_records.issue(completion)
         certificate_service.revoke(trainer_u, learner, cert.id, "Another person took the quiz")
+        from lms.admin import people
+        from lms.train import audit as audit_log
+        gone = accounts_service.create_learner(trainer_u, "Dana Kerimova", None, tree["KZ-A-1-1"], "ru").user
+        audit_log.record(admin_u, "person.export", "user", gone.id, gone.unit_id, username=gone.username)
+        people.erase(gone, admin_u)
         db.session.add_all([  # the rest as their services write them
             AuditEvent(actor_id=trainer, action="attempt.grant", target_type="user", target_id=learner.id,
                        details={"username": learner.username, "module_id": course, "attempts_used": 3}),
