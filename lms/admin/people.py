@@ -25,6 +25,7 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from lms.admin.views import bp, validate_csrf_form
 from lms.auth.models import ApiToken, ShownOnce, SignIn, User, name_or_username_contains, new_session_token
 from lms.content.models import Lesson, Module, QuestionVersion
 from lms.core.locks import lock_users
@@ -40,10 +41,9 @@ from lms.learn.models import (
     TrainingSession,
 )
 from lms.orgs.models import Unit
+from lms.timeutil import utcnow
 from lms.train import audit
 from lms.train.models import AuditEvent
-from lms.admin.views import bp, validate_csrf_form
-from lms.timeutil import utcnow
 from lms.train.scope import admin_required
 
 _CHUNK = 1000
@@ -88,7 +88,8 @@ def export(user: User) -> dict[str, Any]:
     for attempt in db.session.scalars(sa.select(QuizAttempt).where(QuizAttempt.user_id == uid)
                                       .order_by(QuizAttempt.module_id, QuizAttempt.number)):
         items = db.session.execute(
-            sa.select(AttemptItem, QuestionVersion).join(QuestionVersion, QuestionVersion.id == AttemptItem.question_version_id)
+            sa.select(AttemptItem, QuestionVersion)
+            .join(QuestionVersion, QuestionVersion.id == AttemptItem.question_version_id)
             .where(AttemptItem.attempt_id == attempt.id).order_by(AttemptItem.position)).all()
         attempts.append({
             "module": module(attempt.module_id), "number": attempt.number, "module_version": attempt.module_version,
@@ -117,13 +118,16 @@ def export(user: User) -> dict[str, Any]:
         "units_above": [_unit(u) for u in db.session.scalars(sa.select(Unit).where(Unit.id.in_(unit_ids)))
                         if u.id != user.unit_id] if unit_ids else [],
         "assignments": [{"module": module(a.module_id), "to": "person" if a.user_id == uid else "unit",
-                         "unit": _unit(db.session.get(Unit, a.unit_id)) if a.unit_id else None, "due_date": _when(a.due_date),
+                         "unit": _unit(db.session.get(Unit, a.unit_id)) if a.unit_id else None,
+                         "due_date": _when(a.due_date),
                          "counts_from": _when(a.counts_from), "withdrawn_at": _when(a.withdrawn_at)}
                         for a in assignments],
         "lesson_reads": [{"module": module(mid), "lesson": slug, "read_at": _when(at)} for mid, slug, at in reads],
         "quiz_attempts": attempts,
-        "completions": [{"module": module(c.module_id), "completed_at": _when(c.completed_at), "best_score": c.best_score}
-                        for c in db.session.scalars(sa.select(ModuleCompletion).where(ModuleCompletion.user_id == uid))],
+        "completions": [{"module": module(c.module_id), "completed_at": _when(c.completed_at),
+                         "best_score": c.best_score}
+                        for c in db.session.scalars(sa.select(ModuleCompletion)
+                                                    .where(ModuleCompletion.user_id == uid))],
         "attendance": [{"module": module(s.module_id), "held_on": _when(s.held_on), "place": s.place,
                         "trainer": s.trainer_name} for s in sessions],
         "certificates": [{"code": c.code, "module": c.module_title, "completed_at": _when(c.completed_at),
