@@ -14,6 +14,7 @@ import hashlib
 
 from flask import jsonify, make_response, render_template, url_for
 from flask_babel import gettext as _
+from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
 from lms.config import ROOT
@@ -68,7 +69,8 @@ def offline():
     script, script_source = _inline("offline-check.js")
     data = {"lang": current_lang(), "online": url_for("verify.lookup", _external=True), "text": _texts(),
             "keys": [{"kid": kid, "x": signing.b64url(raw)} for kid, raw in keys.items()]}
-    response = make_response(render_template("learn/verify_offline.html", style=style, script=script, data=data,
+    data_json = htmlsafe_json_dumps(data, ensure_ascii=False, separators=(",", ":"))  # Cyrillic as it is: smaller
+    response = make_response(render_template("learn/verify_offline.html", style=style, script=script, data=data_json,
                                              kids=", ".join(keys), today=today()))
     response.headers["Content-Security-Policy"] = (
         f"default-src 'none'; script-src {script_source}; style-src {style_source}; img-src data:; "
