@@ -140,6 +140,17 @@ def test_two_processes_that_make_the_key_at_once_agree(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["signing-key"]  # no temporary file left
 
 
+def test_a_statement_too_long_for_a_readable_qr_code_is_left_out():
+    import zxingcpp
+
+    from lms.learn.certificate_pdf import MAX_QR_VERSION, qr_code, qr_image
+    url = "https://lms.example.org/verify/ABCD-EFGH-JKMN-PQRS"
+    fits, too_long = qr_code(url, "a.b.c"), qr_code(url, "x" * 1000)  # 1,050 bytes would need version 23 at L
+    assert [d.text for d in zxingcpp.read_barcodes(qr_image(fits))] == [url + "#a.b.c"]
+    assert too_long.version <= MAX_QR_VERSION
+    assert [d.text for d in zxingcpp.read_barcodes(qr_image(too_long))] == [url]
+
+
 # --- the Open Badges 3.0 credential ---------------------------------------------------------------
 
 def check_proof(document: dict) -> None:
