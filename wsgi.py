@@ -2,8 +2,9 @@
 import sys
 
 from lms import MissingSecretKey, create_app
+from lms.learn.signing import BadSigningKey
 
 try:
     app = create_app()
-except MissingSecretKey as error:  # one line for a newcomer, not a traceback
+except (MissingSecretKey, BadSigningKey) as error:  # one line for a newcomer, not a traceback
     sys.exit(f"lms: {error}")

@@ -8,6 +8,7 @@ repository (only ports and paths are replaced). Used by tests/cluster and bench/
 """
 from __future__ import annotations
 
+import base64
 import http.client
 import os
 import secrets
@@ -97,6 +98,8 @@ class Cluster:
             redis_url = f"{REDIS}/{self.redis_db}"
         redis.Redis.from_url(redis_url).flushdb()
         self.env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": secrets.token_hex(32),
+                    # one signing key for every instance, as in production (base64url of a 32-byte seed)
+                    "LMS_SIGNING_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode(),
                     "REDIS_URL": redis_url, "LMS_PROXY_HOPS": "1", "LMS_INSTANCE_PATH": str(self.tmp),
                     "LMS_PASSWORD_MEMORY_KIB": "8192", "GUNICORN_ACCESSLOG": str(self.tmp / "access.log"),
                     **self.extra_env}

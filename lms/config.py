@@ -64,6 +64,10 @@ def from_environment(instance_path: str) -> dict[str, object]:
         "LMS_LOGIN_LIMIT": os.environ.get("LMS_LOGIN_LIMIT", "10 per minute"),
         "LMS_VERIFY_LIMIT": os.environ.get("LMS_VERIFY_LIMIT", "30 per minute"),
         "LMS_OFFLINE_QUIZ_DAYS": int(os.environ.get("LMS_OFFLINE_QUIZ_DAYS", "14")),
+        # certificates' signing key (lms.learn.signing): base64url of the Ed25519 seed; retired public keys
+        "LMS_SIGNING_KEY": os.environ.get("LMS_SIGNING_KEY", ""),
+        "LMS_SIGNING_OLD_PUBLIC_KEYS": os.environ.get("LMS_SIGNING_OLD_PUBLIC_KEYS", ""),
+        "LMS_ISSUER_NAME": os.environ.get("LMS_ISSUER_NAME", "Election officials' training"),
         "LMS_PASSWORD_MEMORY_KIB": int(os.environ.get("LMS_PASSWORD_MEMORY_KIB", "65536")),
         # Secure on every HTTPS request anyway (lms.auth.sessions); this forces it on plain HTTP too
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),

@@ -21,6 +21,7 @@ from lms.orgs.models import Unit
 FIXTURES = Path(__file__).parent / "fixtures"
 PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 PASSWORD = "correct horse battery"
+SIGNING_KEY = "Q2gQO1dX3x2U_ugYWEheGEbflRNk6fYGR_Xh59-26ng"  # the tests' certificate signing key, not a secret
 
 
 def _postgres_available() -> bool:
@@ -62,6 +63,7 @@ def app(database, tmp_path_factory):
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database,
         "SECRET_KEY": "test-secret",
+        "LMS_SIGNING_KEY": SIGNING_KEY,
         "LMS_LOGIN_LIMIT": "10000 per minute",
         "LMS_VERIFY_LIMIT": "10000 per minute",
         "LMS_PASSWORD_MEMORY_KIB": 1024,

@@ -181,6 +181,7 @@ def test_main_pages_have_no_untranslated_english(app, make, course, lang, databa
             checked["certificate check"] = browser.get(f"/verify/{code}").get_data(as_text=True)
             checked["unknown certificate"] = browser.get("/verify/AAAA-BBBB-CCCC-DDDD").get_data(as_text=True)
             checked["certificate lookup"] = browser.get("/verify").get_data(as_text=True)
+            checked["offline check"] = browser.get("/verify/offline").get_data(as_text=True)
     problems = []
     labels = english_labels(lang)
     for name, page in checked.items():

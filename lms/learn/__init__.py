@@ -7,13 +7,26 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register the learner's pages under /learn (certificates, the briefing book and offline use add
     their routes to the same blueprint), the service worker and the manifest at the root, the public
-    check of certificates at /verify, and the issue of a certificate on each completion."""
+    check of certificates at /verify with the signing keys and the offline check, `flask certificates
+    ...`, and the issue of a certificate on each completion; check the signing key settings."""
     from lms import events
-    from lms.learn import briefing_views, certificate_records, certificates, offline_views, rules, views  # noqa: F401
+    from lms.learn import (  # noqa: F401
+        briefing_views,
+        certificate_records,
+        certificates,
+        offline_check,
+        offline_views,
+        rules,
+        signing,
+        views,
+    )
+    from lms.learn.cli import certificates_cli
 
+    signing.init_app(app)
     app.register_blueprint(views.bp, url_prefix="/learn")
-    app.register_blueprint(certificates.verify_bp)  # /verify/<code>: public, at the root
+    app.register_blueprint(certificates.verify_bp)  # /verify/<code>, /verify/keys.json, /verify/offline: public
     app.register_blueprint(offline_views.root_bp)  # /sw.js and /manifest.webmanifest, at the root
+    app.cli.add_command(certificates_cli)
     events.module_completed.connect(certificate_records.on_module_completed, weak=False)
     app.add_template_global(rules.shown_status, "shown_status")  # the same rules in templates
     app.add_template_global(rules.label, "status_label")

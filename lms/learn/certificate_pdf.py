@@ -1,8 +1,12 @@
 """A certificate of completion as a one-page PDF, in the reader's language.
 
 Drawn with fpdf2 in DejaVu Sans (lms/fonts, embedded: every script of the seven languages), with
-a QR code (segno) that leads to the certificate's public check page. The QR code is placed as an
-image, so that a phone camera, or a test, can read it back from the file.
+a QR code (segno) that leads to the certificate's public check page, the signed statement
+(lms.learn.statements) in the address's fragment, for the check without a connection. The QR
+code is placed as an image, so that a phone camera, or a test, can read it back from the file.
+It is printed 55 mm wide at error correction level L (segno raises the level when that costs
+no extra size); a statement that would need a version above MAX_QR_VERSION (an unusually long
+name or module title) is left out, and the code leads to the check address alone.
 """
 from __future__ import annotations
 
@@ -31,16 +35,29 @@ def _plain(text: str) -> str:
     return _MARKERS.sub(r"\\\1", text.replace("\\", "\\\\"))
 
 
-def qr_image(url: str) -> Image.Image:
-    """The QR code of `url` as a greyscale image with its quiet zone."""
+MAX_QR_VERSION = 20  # 97 modules: 0.52 mm each at 55 mm with the quiet zone
+
+
+def qr_code(verify_url: str, statement: str | None = None) -> segno.QRCode:
+    """The QR code of the check address, with the statement in its fragment when it fits in MAX_QR_VERSION."""
+    if statement:
+        code = segno.make(f"{verify_url}#{statement}", error="l", micro=False)
+        if code.version <= MAX_QR_VERSION:
+            return code
+    return segno.make(verify_url, error="l", micro=False)
+
+
+def qr_image(code: segno.QRCode) -> Image.Image:
+    """A QR code as a greyscale image with its quiet zone."""
     buffer = io.BytesIO()
-    segno.make(url, error="m", micro=False).save(buffer, kind="png", scale=8, border=4)
+    code.save(buffer, kind="png", scale=8, border=4)
     buffer.seek(0)
     return Image.open(buffer).convert("L")
 
 
-def render(cert: Certificate, verify_url: str, lang: str) -> bytes:
-    """The PDF of `cert`, its texts in the current request's language (`lang`), the QR code leading to `verify_url`."""
+def render(cert: Certificate, verify_url: str, lang: str, statement: str | None = None) -> bytes:
+    """The PDF of `cert`, its texts in the current request's language (`lang`), the QR code leading to `verify_url`
+    with `statement` in its fragment."""
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
     pdf.set_lang(lang)
     pdf.set_title(_("Certificate of completion"))
@@ -82,7 +99,7 @@ def render(cert: Certificate, verify_url: str, lang: str) -> bytes:
 
     size = 55
     top = pdf.h - 40 - size
-    pdf.image(qr_image(verify_url), x=(pdf.w - size) / 2, y=top, w=size, h=size,
+    pdf.image(qr_image(qr_code(verify_url, statement)), x=(pdf.w - size) / 2, y=top, w=size, h=size,
               alt_text=_("QR code of the check page"))
     pdf.set_xy(25, top + size + 3)
     pdf.set_font("DejaVu", "B", 13)

@@ -5,21 +5,26 @@ it is recorded; the learner's page issues it too for a completion older than the
 check page /verify/<code> is open to anyone holding the code (a commission chair, an employer) and
 shows only the name, the module and the date, or that the certificate was revoked; the old check
 address /learn/certificates/<code> answers the same for codes printed before.
+
+The PDF's QR code carries a signed statement too (lms.learn.statements), and the learner can
+download the certificate as an Open Badges 3.0 credential (lms.learn.credentials), both signed
+with the key of lms.learn.signing.
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from lms.content.models import Module
 from lms.core.templating import current_lang
 from lms.extensions import db, limiter
-from lms.learn import certificate_pdf
+from lms.learn import certificate_pdf, credentials, signing, statements
 from lms.learn import certificate_records as records
 from lms.learn.models import Certificate
 from lms.learn.views import bp
+from lms.timeutil import utcnow
 
 verify_bp = Blueprint("verify", __name__)
 
@@ -58,9 +63,27 @@ def certificate_download(slug: str):
     module, cert = _own(slug)
     if cert.revoked:
         abort(404)
-    response = make_response(certificate_pdf.render(cert, check_url(cert), current_lang()))
+    statement = statements.sign(cert, signing.keyring())
+    response = make_response(certificate_pdf.render(cert, check_url(cert), current_lang(), statement))
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="certificate-{records.grouped(cert.code)}.pdf"'
+    response.headers["Cache-Control"] = "private, max-age=600"
+    return response
+
+
+@bp.get("/modules/<slug>/certificate.json")
+@login_required
+def certificate_credential(slug: str):
+    """The certificate as an Open Badges 3.0 credential (a W3C Verifiable Credential, JSON), signed now (GET)."""
+    module, cert = _own(slug)
+    if cert.revoked:
+        abort(404)
+    document = credentials.signed(
+        cert, signing.keyring(), created=utcnow(), verify_url=check_url(cert),
+        achievement_url=url_for("learn.module", slug=module.slug, _external=True),
+        issuer_name=current_app.config["LMS_ISSUER_NAME"], issuer_url=url_for("core.index", _external=True))
+    response = jsonify(document)
+    response.headers["Content-Disposition"] = f'attachment; filename="certificate-{records.grouped(cert.code)}.json"'
     response.headers["Cache-Control"] = "private, max-age=600"
     return response
 

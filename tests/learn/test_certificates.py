@@ -1,10 +1,13 @@
 """Certificates of completion: stored records issued once per completion, checked by anyone at
 /verify/<code>, revoked with a reason, independent of SECRET_KEY, downloadable as a PDF."""
+import base64
 import io
+import json
 import re
 
 import pytest
 import sqlalchemy as sa
+from PIL import Image
 
 from lms import create_app
 from lms.auth.models import Role
@@ -233,14 +236,41 @@ def test_the_pdf_is_in_the_learners_language_with_a_qr_code_of_the_check_page(ap
     assert "с результатом 100" in text and "Территория выдачи" in text
     [image] = page.images
     decoded = zxingcpp.read_barcodes(image.image)
-    assert [d.text for d in decoded] == [f"http://localhost/verify/{code}"]
-    assert app.test_client().get(decoded[0].text.removeprefix("http://localhost")).status_code == 200
+    assert len(decoded) == 1
+    address, statement = decoded[0].text.split("#")
+    assert address == f"http://localhost/verify/{code}"
+    assert app.test_client().get(address.removeprefix("http://localhost")).status_code == 200
+    claims = verified(app.test_client(), statement)  # the fragment verifies with the published key
+    [cert] = certificates(app)
+    assert claims == {"c": code, "n": "Гульнара Исмаилова", "m": "Пробный модуль",
+                      "d": cert.completed_at.date().isoformat()}
+    # printed 55 mm wide at 200 dpi (433 pixels for the code and its quiet zone), it still reads
+    printed = image.image.convert("L").resize((433, 433), Image.Resampling.BILINEAR)
+    assert [d.text for d in zxingcpp.read_barcodes(printed)] == [decoded[0].text]
+
+
+def verified(client, statement: str) -> dict:
+    """The claims of a signed statement, checked here with cryptography against /verify/keys.json (a test's
+    own check, not the app's); AssertionError if the signature or the key does not match."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    head, body, signature = statement.split(".")
+    header = json.loads(_unb64(head))
+    assert header["alg"] == "EdDSA"
+    keys = {k["kid"]: k for k in client.get("/verify/keys.json").get_json()["keys"]}
+    jwk = keys[header["kid"]]
+    assert (jwk["kty"], jwk["crv"]) == ("OKP", "Ed25519")
+    Ed25519PublicKey.from_public_bytes(_unb64(jwk["x"])).verify(_unb64(signature), f"{head}.{body}".encode())
+    return json.loads(_unb64(body).decode("utf-8"))
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def _second_app(app, **config):
     """Another app on the same database (another process, another key, behind a proxy...)."""
     keep = ("SQLALCHEMY_DATABASE_URI", "LMS_COURSES_PATH", "SQLALCHEMY_ENGINE_OPTIONS", "LMS_VERIFY_LIMIT",
-            "LMS_LOGIN_LIMIT", "LMS_PASSWORD_MEMORY_KIB", "LMS_DEFAULT_LOCALE", "SECRET_KEY")
+            "LMS_LOGIN_LIMIT", "LMS_PASSWORD_MEMORY_KIB", "LMS_DEFAULT_LOCALE", "SECRET_KEY", "LMS_SIGNING_KEY")
     return create_app({**{k: app.config[k] for k in keep}, "TESTING": True, **config})
 
 
@@ -257,7 +287,9 @@ def test_behind_the_proxy_the_qr_code_names_the_public_host(app, browser, make, 
         assert f"https://lms.example.org/verify/{code}" in page
         response = b.get("/learn/modules/sample-module/certificate.pdf", headers=headers)
         [image] = PdfReader(io.BytesIO(response.data)).pages[0].images
-        assert zxingcpp.read_barcodes(image.image)[0].text == f"https://lms.example.org/verify/{code}"
+        address, statement = zxingcpp.read_barcodes(image.image)[0].text.split("#")
+        assert address == f"https://lms.example.org/verify/{code}"
+        assert verified(proxied.test_client(), statement)["c"] == code
     finally:
         with proxied.app_context():
             db.engine.dispose()
