@@ -19,6 +19,16 @@ self.addEventListener("fetch", function (event) {
     return;
   }
   if (request.mode !== "navigate") return;
+  if (url.pathname === "/verify/offline") {
+    // an observer who opened the offline check once keeps it: a QR code scanned later with no
+    // connection (/verify/<code>#<statement>) is answered by this copy
+    event.respondWith(fetch(request).then(function (response) {
+      var copy = response.clone();
+      if (response.ok) caches.open("lms-verify").then(function (cache) { cache.put("/verify/offline", copy); });
+      return response;
+    }).catch(function () { return savedPage(url); }));
+    return;
+  }
   event.respondWith(fetch(request).catch(function () { return savedPage(url); }));
 });
 

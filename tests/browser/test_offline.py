@@ -106,3 +106,20 @@ def test_a_first_visit_fetches_the_service_worker_script_and_caches_nothing(app,
     assert not [url for url in seen if "offline.js" in url]  # the code for offline use is not loaded
     assert page.evaluate("caches.keys()") == []
     context.close()
+
+
+def test_an_observer_who_opened_the_offline_check_once_can_check_a_qr_code_with_no_connection(app, live_server,
+                                                                                            chromium):
+    from tests.browser.test_offline_check import CODE, NAME, _statement
+
+    context = chromium.new_context(viewport={"width": 360, "height": 740}, locale="ru-RU")
+    page = context.new_page()
+    page.goto(live_server + "/verify")  # any page of the site registers the worker
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.goto(live_server + "/verify/offline")  # opened once, online
+    _until(page, "caches.open('lms-verify').then(c => c.match('/verify/offline')).then(r => !!r)")
+    context.set_offline(True)
+    page.goto(f"{live_server}/verify/{CODE}#{_statement(app)}")  # the QR code, scanned with no connection
+    page.wait_for_selector("#result.good")
+    assert NAME in page.inner_text("#result")
+    context.close()
