@@ -25,6 +25,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from lms.auth.models import Role
 from lms.content.models import Module
 from lms.extensions import db
 from lms.learn import offline, services
@@ -93,7 +94,10 @@ def offline_attempt():
 
     The page's script sends it with `Accept: application/json` and gets JSON back: 201 when stored
     now, 200 when it was stored before (nothing changes), else 400, 403, 404, 409 or 410 with a
-    reason (lms.learn.offline.REASONS). A plain form post (no script) is answered with the result page."""
+    reason (lms.learn.offline.REASONS). A plain form post (no script) is answered with the result
+    page, the dashboard with a message (409, 410), or the error itself."""
+    if current_user.role == Role.MONITOR:  # monitors read reports and take no quizzes
+        abort(404)
     wants_json = request.accept_mimetypes.best == "application/json"
     try:
         attempt, created = offline.receive(current_user, request.form.get("token", ""), request.form,
@@ -104,6 +108,8 @@ def offline_attempt():
         status = offline.REASONS[error.reason]
         if wants_json:
             return jsonify(stored=False, reason=error.reason, message=_reason(error.reason)), status
+        if status in (400, 403, 404):  # a forged, foreign or unassigned quiz: no page to go back to
+            abort(status)
         flash(_reason(error.reason), "error")
         return redirect(url_for("learn.dashboard"), 303)
     db.session.commit()
