@@ -174,6 +174,8 @@ def test_the_russian_audit_log_reads_as_sentences_without_codes(app, make, cours
     assert "Aigerim Sadykova переименовал(а) территорию Участок девять (KZ-A-1-9)." in text
     assert "Место: School No. 5" in text
     assert "Nurlan Abenov разблокировал(а) учётную запись Aliya Ospan" in text
+    assert "Aigerim Sadykova изменил(а) роль пользователя Olga Petrova (olga.petrova)." in text
+    assert "Роль: Тренер → Монитор" in text
     # the filter offers the actions by name, in Russian
     assert "Модуль назначен" in text and "Отмечено присутствие" in text
     narrowed = browser.get("/admin/audit?action=session.attendance").get_data(as_text=True)
