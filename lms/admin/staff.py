@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
+from lms.admin import staff_service
 from lms.admin.staff_forms import EditStaffForm, NewStaffForm, staff_unit_choices
 from lms.admin.views import bp
 from lms.auth.models import Role, User, name_or_username_contains
@@ -95,24 +96,45 @@ def staff_new():
 @bp.route("/staff/<int:user_id>/edit", methods=["GET", "POST"])
 @admin_required
 def staff_edit(user_id: int):
-    """Edit a staff account's name, unit, language and whether it is active (GET, POST; admins)."""
+    """Edit a staff account's name, role, unit, language and whether it is active (GET, POST; admins)."""
     person = _staff_or_404(user_id)
     form = EditStaffForm(data={"full_name": person.full_name, "unit": person.unit_id or 0, "active": person.active,
+                               "role": person.role.value,
                                "language": person.locale or current_app.config["LMS_DEFAULT_LOCALE"]})
+    form.role.choices = _role_choices()
     _set_unit_choices(form, person.unit)
     if form.validate_on_submit():
+        old_role = person.role
         try:
-            changed = svc.update_staff(current_user, person, form.full_name.data, form.unit.data or None,
-                                       form.language.data, form.active.data)
+            changed = staff_service.update_staff(current_user, person, form.full_name.data, form.unit.data or None,
+                                                 form.language.data, form.active.data, form.role.data)
             db.session.commit()
         except svc.AccountError as exc:
             db.session.rollback()
             _field(form, exc.field).errors.append(exc.message)
         else:
-            flash(_("The account has been saved.") if changed else _("Nothing was changed."), "success")
-            return redirect(url_for("admin.staff"), 303)
+            return _after_edit(person, old_role, changed)
     return render_template("admin/staff_form.html", form=form, person=person,
                            role_label=ROLE_LABELS[person.role])
+
+
+def _after_edit(person: User, old_role: Role, changed: bool):
+    """Where a saved edit goes: the new monitor's countries, the home page of an admin who gave up the role,
+    else the staff list."""
+    if not changed:
+        flash(_("Nothing was changed."), "success")
+        return redirect(url_for("admin.staff"), 303)
+    if person.role == old_role:
+        flash(_("The account has been saved."), "success")
+        return redirect(url_for("admin.staff"), 303)
+    flash(_("The role of %(name)s is now: %(role)s.", name=person.full_name, role=str(ROLE_LABELS[person.role])),
+          "success")
+    if person.id == current_user.id:  # the admin pages are closed to them from now on
+        return redirect(url_for("core.index"), 303)
+    if person.role == Role.MONITOR:
+        flash(_("A monitor reads the reports of every country until you choose some here."), "info")
+        return redirect(url_for("admin.monitor", user_id=person.id), 303)
+    return redirect(url_for("admin.staff"), 303)
 
 
 @bp.post("/staff/<int:user_id>/reset-password")
@@ -139,7 +161,7 @@ def staff_password(user_id: int):
 
 def _set_active(user_id: int, active: bool):
     person = _staff_or_404(user_id)
-    refusal = _("You cannot deactivate your own account.") if not active and person.id == current_user.id else None
+    refusal = None if active else staff_service.deactivation_refused(current_user, person)
     return active_button(person, active, url_for("admin.staff"), refusal)
 
 
@@ -153,7 +175,7 @@ def staff_unlock(user_id: int):
 @bp.post("/staff/<int:user_id>/deactivate")
 @admin_required
 def staff_deactivate(user_id: int):
-    """Deactivate a staff account, never the admin's own (POST; admins)."""
+    """Deactivate a staff account, never the admin's own nor the last active admin (POST; admins)."""
     return _set_active(user_id, False)
 
 

@@ -32,4 +32,5 @@ class NewStaffForm(_StaffFields):
 
 
 class EditStaffForm(_StaffFields):
+    role = SelectField(_l("Role"), validate_choice=False)  # checked by the service, with its message
     active = BooleanField(_l("The account is active (the person can sign in)"))

@@ -1,4 +1,4 @@
-"""Administration: the audit log."""
+"""Administration: the start page, the audit log (read-only) and the monitors' countries."""
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -6,14 +6,15 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from lms.admin import audit_search
 from lms.auth.models import Role, User
-from lms.core.paging import paginate
+from lms.core.export import download
+from lms.core.paging import PAGE_SIZE, Page, paginate
 from lms.extensions import db
 from lms.orgs.models import Unit
 from lms.reports.models import ReportScope
 from lms.train import audit as audit_log
 from lms.train import audit_text
-from lms.train.models import AuditEvent
 from lms.train.scope import admin_required
 
 bp = Blueprint("admin", __name__)
@@ -29,19 +30,31 @@ def index():
 @bp.get("/audit")
 @admin_required
 def audit():
-    """Every recorded change as a sentence, newest first, filtered by action or by who made it."""
-    query = sa.select(AuditEvent)
-    action = request.args.get("action", "").strip()
-    actor = request.args.get("actor", "").strip().lower()
-    if action:  # a code from the list, or the start of codes ("user.")
-        query = query.where(AuditEvent.action.like(action.replace("\\", "").replace("%", "").replace("_", r"\_") + "%",
-                                                   escape="\\"))
-    if actor:
-        query = query.join(User, User.id == AuditEvent.actor_id).where(User.username == actor)
-    page = paginate(audit_text.with_actors(query).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()))
-    page.items = audit_text.describe(page.items)
-    return render_template("admin/audit.html", page=page, action=action, actor=actor,
-                           actions=audit_text.action_choices())
+    """Every recorded change as a sentence, newest first, searched by person, action, record and dates, 50 a page."""
+    form = audit_search.filter_form(request.args)
+    query = audit_search.search(form) if form.validate() else None
+    if query is None:
+        page = Page([], 1, PAGE_SIZE, 0)
+    else:
+        page = paginate(query)
+        page.items = audit_text.describe(page.items)
+    return render_template("admin/audit.html", page=page, form=form, filters=form.args(),
+                           searched=query is not None)
+
+
+@bp.get("/audit/export.<fmt>")
+@admin_required
+def audit_export(fmt: str):
+    """The events the filters find, all pages, as a CSV or Excel download in the reader's language (GET; admins)."""
+    if fmt not in ("csv", "xlsx"):  # before any work
+        abort(404)
+    form = audit_search.filter_form(request.args)
+    query = audit_search.search(form) if form.validate() else None
+    if query is None:  # a hand-edited link: the page says what is wrong
+        return render_template("admin/audit.html", page=Page([], 1, PAGE_SIZE, 0), form=form,
+                               filters=form.args(), searched=False)
+    return download(fmt, "audit-log", audit_search.export_header(), audit_search.export_rows(query),
+                    _("Audit log"))
 
 
 @bp.get("/monitors")

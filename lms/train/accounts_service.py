@@ -64,7 +64,8 @@ def unit_in_scope(actor: User | None, unit_id: int | None) -> Unit:
     return unit
 
 
-def _check_name(full_name: str) -> str:
+def check_name(full_name: str) -> str:
+    """The full name with its spaces tidied; AccountError when empty or too long."""
     name = " ".join((full_name or "").split())
     if not name:
         raise AccountError("full_name", _("Enter the full name."))
@@ -73,7 +74,8 @@ def _check_name(full_name: str) -> str:
     return name
 
 
-def _check_language(language: str | None) -> str:
+def check_language(language: str | None) -> str:
+    """A language the app offers (the default when none is given); AccountError otherwise."""
     language = language or current_app.config["LMS_DEFAULT_LOCALE"]
     if language not in LANGUAGES:
         raise AccountError("language", _("Choose a language from the list."))
@@ -107,8 +109,8 @@ def create_learner(actor: User, full_name: str, username: str | None, unit_id: i
                    language: str | None) -> Issued:
     """A learner account with a one-time password that must be changed at first sign-in."""
     unit = unit_in_scope(actor, unit_id)
-    name = _check_name(full_name)
-    language = _check_language(language)
+    name = check_name(full_name)
+    language = check_language(language)
     user = User(username=_free_username(name, username), full_name=name, unit_id=unit.id, role=Role.LEARNER,
                 locale=language, active=True)
     password = _issue_password(user)
@@ -132,9 +134,9 @@ def create_staff(actor: User | None, role: Role, full_name: str, username: str |
     """
     if role not in STAFF_ROLES:
         raise AccountError("role", _("Choose a role from the list."))
-    name = _check_name(full_name)
-    language = _check_language(language)
-    unit = _staff_unit(role, unit_id)
+    name = check_name(full_name)
+    language = check_language(language)
+    unit = staff_unit(role, unit_id)
     user = User(username=_free_username(name, username), full_name=name, unit_id=unit.id if unit else None,
                 role=role, locale=language, active=True)
     password = _issue_password(user)
@@ -147,7 +149,7 @@ def create_staff(actor: User | None, role: Role, full_name: str, username: str |
     return Issued(user, password)
 
 
-def _staff_unit(role: Role, unit_id: int | None) -> Unit | None:
+def staff_unit(role: Role, unit_id: int | None) -> Unit | None:
     """The unit of a staff account: required for a trainer, none for a monitor, optional for an admin."""
     if role == Role.TRAINER and not unit_id:
         raise AccountError("unit", _("A trainer needs the unit they train: an oblast, a district or a precinct."))
@@ -161,50 +163,12 @@ def _staff_unit(role: Role, unit_id: int | None) -> Unit | None:
     return unit
 
 
-def update_staff(actor: User, user: User, full_name: str, unit_id: int | None, language: str | None,
-                 active: bool) -> bool:
-    """Save the changed fields of a trainer, monitor or admin (the role stays); a new unit is a move.
-
-    Same rules as `create_staff`; an admin cannot deactivate their own account. Returns False when
-    nothing changed.
-    """
-    if user.role not in STAFF_ROLES:
-        raise AccountError("role", _("Choose a role from the list."))
-    name = _check_name(full_name)
-    unit = _staff_unit(user.role, unit_id)
-    language = _check_language(language)
-    active = bool(active)
-    if user.id == actor.id and not active:
-        raise AccountError("active", _("You cannot deactivate your own account."))
-    changes: dict[str, list] = {}
-    for key, old, new in (("full_name", user.full_name, name), ("locale", user.locale, language),
-                          ("active", user.active, active)):
-        if old != new:
-            changes[key] = [old, new]
-    new_unit_id = unit.id if unit else None
-    if user.unit_id != new_unit_id:
-        changes["unit"] = [user.unit.code if user.unit else None, unit.code if unit else None]
-    if not changes:
-        return False
-    user.full_name, user.locale, user.unit = name, language, unit
-    if user.active and not active:
-        user.session_token = new_session_token()  # signs the account out everywhere
-    user.active = active
-    db.session.flush()
-    action = "user.move" if "unit" in changes else "user.update"
-    audit.record(actor, action, "user", user.id, new_unit_id, username=user.username, role=user.role.value,
-                 **changes)
-    if user.role == Role.TRAINER and ("unit" in changes or "active" in changes):
-        events.learners_changed.send(user_ids=[user.id])  # trainers take the modules of their unit too
-    return True
-
-
 def update_learner(actor: User, learner: User, full_name: str, unit_id: int | None, language: str | None,
                    active: bool) -> bool:
     """Save the changed fields; a new unit is a move. Returns False when nothing changed."""
     unit = unit_in_scope(actor, unit_id)
-    name = _check_name(full_name)
-    language = _check_language(language)
+    name = check_name(full_name)
+    language = check_language(language)
     old_unit = learner.unit
     changes: dict[str, list] = {}
     for key, old, new in (("full_name", learner.full_name, name), ("locale", learner.locale, language),

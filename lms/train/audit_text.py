@@ -56,6 +56,7 @@ SENTENCES: dict[str, Any] = {
     "user.create:no_unit": _l("%(actor)s created the account of %(target)s."),
     "user.update": _l("%(actor)s changed the account of %(target)s."),
     "user.move": _l("%(actor)s moved %(target)s from %(from_unit)s to %(to_unit)s."),
+    "user.role": _l("%(actor)s changed the role of %(target)s."),
     "user.reset_password": _l("%(actor)s gave %(target)s a new one-time password."),
     "user.deactivate": _l("%(actor)s deactivated the account of %(target)s."),
     "user.reactivate": _l("%(actor)s reactivated the account of %(target)s."),
@@ -93,6 +94,7 @@ LABELS: dict[str, Any] = {
     "user.create": _l("Account created"),
     "user.update": _l("Account changed"),
     "user.move": _l("Account moved to another unit"),
+    "user.role": _l("Role changed"),
     "user.reset_password": _l("New one-time password"),
     "user.deactivate": _l("Account deactivated"),
     "user.reactivate": _l("Account reactivated"),
@@ -177,7 +179,7 @@ def _load(events: list[AuditEvent]) -> _Refs:
     user_ids = _ids(events, "user") | {a.user_id for a in refs.assignments.values() if a.user_id}
     unit_ids = {e.unit_id for e in events if e.unit_id} | {a.unit_id for a in refs.assignments.values() if a.unit_id}
     unit_ids |= {s.unit_id for s in refs.sessions.values()}
-    unit_ids |= {i for e in events if e.action == "monitor.update"
+    unit_ids |= {i for e in events if e.action in ("monitor.update", "user.role")
                  for side in (e.details.get("countries") or []) if isinstance(side, list)
                  for i in side if isinstance(i, int)}
     codes = {c for e in events for k in ("unit", "parent") for c in _sides(e.details.get(k)) if isinstance(c, str)}

@@ -45,7 +45,10 @@ def learners_query(user: User) -> sa.Select:
 
 
 def learner_or_404(user: User, learner_id: int) -> User:
-    """The learner if `user` manages them, else 404."""
+    """The learner if `user` manages them, else 404 (an id beyond the column's range, or a person
+    whose data was erased, too)."""
+    if not 0 < learner_id < 2**31:
+        abort(404)
     learner = db.session.scalar(learners_query(user).where(User.id == learner_id, User.erased_at.is_(None)))
     if learner is None:
         abort(404)
@@ -53,7 +56,9 @@ def learner_or_404(user: User, learner_id: int) -> User:
 
 
 def unit_or_404(user: User, unit_id: int) -> Unit:
-    """The unit if in `user`'s scope, else 404."""
+    """The unit if in `user`'s scope, else 404 (an id beyond the column's range too)."""
+    if not 0 < unit_id < 2**31:
+        abort(404)
     unit = db.session.scalar(sa.select(Unit).where(Unit.id == unit_id, unit_condition(user)))
     if unit is None:
         abort(404)

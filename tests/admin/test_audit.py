@@ -112,6 +112,9 @@ def _world(app, make, course):
         events.account_locked.send(user_id=learner.id, until=learner.locked_until)  # as lms.auth.lockout does
         accounts_service.unlock(trainer_u, learner)
         monitor = accounts_service.create_staff(admin_u, Role.MONITOR, "Elena Morozova", None, None, "en").user
+        from lms.admin import staff_service
+        olga = accounts_service.create_staff(admin_u, Role.TRAINER, "Olga Petrova", None, tree["KZ-A"], "en").user
+        staff_service.update_staff(admin_u, olga, "Olga Petrova", None, "en", True, "monitor")
         created = assign_service.create(trainer_u, [course], [tree["KZ-A-1"]], [], assign_service.DueRule())
         a = created.assignments[0]
         assign_service.update(trainer_u, a, assign_service.DueRule("date", due_date=date(2030, 9, 30)))
@@ -176,6 +179,8 @@ def test_the_russian_audit_log_reads_as_sentences_without_codes(app, make, cours
     assert "Aigerim Sadykova переименовал(а) территорию Участок девять (KZ-A-1-9)." in text
     assert "Место: School No. 5" in text
     assert "Nurlan Abenov разблокировал(а) учётную запись Aliya Ospan" in text
+    assert "Aigerim Sadykova изменил(а) роль пользователя Olga Petrova (olga.petrova)." in text
+    assert "Роль: Тренер → Монитор" in text
     # the filter offers the actions by name, in Russian
     assert "Модуль назначен" in text and "Отмечено присутствие" in text
     narrowed = browser.get("/admin/audit?action=session.attendance").get_data(as_text=True)
@@ -197,6 +202,8 @@ def test_sentences_in_english_and_on_the_assignment_history(app, make, course, d
     assert "Aigerim Sadykova changed which reports Elena Morozova (" in text and "Countries: — → KZ (KZ)" in text
     assert "Nurlan Abenov revoked the certificate of Aliya Ospan (aliya.nurova) for “Sample module” (code " in text
     assert "Reason: Another person took the quiz" in text
+    assert "Aigerim Sadykova changed the role of Olga Petrova (olga.petrova)." in text
+    assert "Role: Trainer → Monitor" in text and "Unit: KZ-A (KZ-A) → —" in text
     assert not CODE.findall(text)
     trainer = Browser(app.test_client())
     trainer.login("trainer")

@@ -172,7 +172,8 @@ def test_edit_and_move_a_trainer(app, browser, make, course):
     browser.login("admin")
     page = browser.get(f"/admin/staff/{ids['trainer']}/edit").get_data(as_text=True)
     assert 'value="Timur Trenerov"' in page and f'<option selected value="{tree["KZ-A"]}">' in page
-    assert "Role" not in page and 'name="role"' not in page and 'name="username"' not in page
+    assert '<option selected value="trainer">' in page and 'value="learner"' not in page
+    assert 'name="username"' not in page
 
     assert (
         edit(browser, ids["trainer"], full_name="Timur Trenerov-Ali", unit=tree["KZ-A"], language="ru").status_code
