@@ -62,3 +62,31 @@ def test_completions_before_0008_get_their_certificates_and_keep_their_old_codes
     assert public.get(f"/learn/certificates/{old}").status_code == 200
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate)) == 1
+
+
+def test_migrations_that_rebuild_a_table_keep_every_row_that_refers_to_it(app, database, browser, make, course):
+    """On SQLite, 0009 and 0012 rebuild quiz_attempts and users (copy, drop, rename). Answers, lesson
+    reads and progress rows refer to them with ON DELETE CASCADE: they must all still be there."""
+    import sqlalchemy as sa
+    from flask_migrate import downgrade, upgrade
+
+    from lms.learn.models import AttemptItem, LearnerProgress, LessonCompletion
+    from tests.learn.helpers import answers, start_quiz, submit
+
+    learner = make.user("ann")
+    make.assign(course, user=learner)
+    browser.login("ann")
+    browser.get("/learn/modules/sample-module/lessons/first")
+    attempt = start_quiz(browser)
+    submit(browser, attempt, answers(app, attempt))
+
+    def counts():
+        return [db.session.scalar(sa.select(sa.func.count()).select_from(model))
+                for model in (AttemptItem, LessonCompletion, LearnerProgress)]
+
+    with app.app_context():
+        before = counts()
+        assert all(before)
+        downgrade(revision="0008")
+        upgrade()
+        assert counts() == before
