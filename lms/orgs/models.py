@@ -1,7 +1,13 @@
-"""Organisation units. The tree has four fixed levels; each unit stores its ancestors."""
+"""Organisation units. The tree has four fixed levels; each unit stores its ancestors.
+
+A closed unit (`closed_at` set) keeps its history and its officials' records but takes no new
+officials, assignments or sub-units; an open unit never has a closed unit above it.
+"""
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -31,6 +37,7 @@ class Unit(db.Model):
     oblast_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
     district_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
     names: Mapped[dict[str, str]] = mapped_column(JSONType)
+    closed_at: Mapped[datetime | None]
 
     parent: Mapped[Unit | None] = relationship(remote_side=[id], foreign_keys=[parent_id])
 
@@ -38,6 +45,11 @@ class Unit(db.Model):
     def kind(self) -> UnitKind:
         """The unit's kind (country, oblast, district or precinct), from its level."""
         return UnitKind(self.level)
+
+    @property
+    def closed(self) -> bool:
+        """True when the unit has been closed (it takes nothing new)."""
+        return self.closed_at is not None
 
     def name(self, lang: str) -> str:
         """The unit's name in `lang`, with the usual fallbacks, else its code."""
@@ -65,3 +77,18 @@ def in_subtree(unit: Unit) -> sa.ColumnElement[bool]:
     if unit.level >= len(ANCESTOR_COLUMNS):
         return Unit.id == unit.id
     return sa.or_(Unit.id == unit.id, getattr(Unit, ANCESTOR_COLUMNS[unit.level]) == unit.id)
+
+
+def closed_among(unit_ids: Iterable[int | None]) -> set[int]:
+    """The closed units among `unit_ids`, read under a share lock on PostgreSQL.
+
+    A writer that adds officials, assignments or sub-units to units calls this first: a close or a
+    move of one of these units (which updates its row) then waits for the writer to commit, or the
+    writer waits for it and reads the unit as it is afterwards. SQLite serialises writers anyway.
+    """
+    ids = sorted({i for i in unit_ids if i is not None})
+    if not ids:
+        return set()
+    rows = db.session.execute(sa.select(Unit.id, Unit.closed_at).where(Unit.id.in_(ids)).order_by(Unit.id)
+                              .with_for_update(read=True))
+    return {unit_id for unit_id, closed_at in rows if closed_at is not None}
