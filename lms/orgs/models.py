@@ -24,6 +24,7 @@ class UnitKind(enum.IntEnum):
 
 
 ANCESTOR_COLUMNS = ("country_id", "oblast_id", "district_id")
+LOCK_CHUNK = 10_000  # ids per statement (PostgreSQL takes at most 65,535 parameters)
 
 
 class Unit(db.Model):
@@ -87,8 +88,9 @@ def closed_among(unit_ids: Iterable[int | None]) -> set[int]:
     writer waits for it and reads the unit as it is afterwards. SQLite serialises writers anyway.
     """
     ids = sorted({i for i in unit_ids if i is not None})
-    if not ids:
-        return set()
-    rows = db.session.execute(sa.select(Unit.id, Unit.closed_at).where(Unit.id.in_(ids)).order_by(Unit.id)
-                              .with_for_update(read=True))
-    return {unit_id for unit_id, closed_at in rows if closed_at is not None}
+    closed: set[int] = set()
+    for start in range(0, len(ids), LOCK_CHUNK):  # ascending chunks keep the lock order
+        rows = db.session.execute(sa.select(Unit.id, Unit.closed_at).where(Unit.id.in_(ids[start:start + LOCK_CHUNK]))
+                                  .order_by(Unit.id).with_for_update(read=True))
+        closed.update(unit_id for unit_id, closed_at in rows if closed_at is not None)
+    return closed
