@@ -21,7 +21,7 @@ from lms.core.paging import Page, paginate
 from lms.extensions import db
 from lms.learn import rules
 from lms.learn.models import Assignment
-from lms.orgs.models import Unit, in_subtree
+from lms.orgs.models import Unit, closed_among, in_subtree
 from lms.timeutil import utcnow
 from lms.train import audit
 from lms.train.models import AuditEvent, Election
@@ -233,6 +233,8 @@ def create(actor: User, module_ids: Iterable[int], unit_ids: Iterable[int], lear
     units, learners = _scoped_units(actor, unit_ids), _scoped_learners(actor, learner_ids)
     if not units and not learners:
         raise AssignError("no_target")
+    if closed_among(u.id for u in units):  # share-locked, so that a close or a move waits for this
+        raise AssignError("unit_closed")
     values = rule.values()
     same_rule = [getattr(Assignment, k).is_(None) if v is None else getattr(Assignment, k) == v
                  for k, v in values.items()]
