@@ -5,9 +5,9 @@ Functions take plain arguments, flush but never commit (a move of a unit with mo
 chunk commits while their progress is refreshed, as a bulk assignment does), and record an audit event.
 
 On PostgreSQL a move or a close locks the rows of the unit and of every unit below it (FOR NO KEY
-UPDATE, in id order) before anything else, and the writers that add officials, assignments or
-sub-units read their units under a share lock (lms.orgs.models.closed_among): the two wait for each
-other instead of working from the same snapshot. The progress subscriber then locks the officials
+UPDATE, in lms.orgs.models.LOCK_ORDER) before anything else, and the writers that add officials,
+assignments or sub-units lock their units first (lms.orgs.models.closed_among): the two wait for
+each other instead of working from the same snapshot. The progress subscriber then locks the officials
 below the moved unit (lms.core.locks), as every writer of their derived rows does.
 """
 from __future__ import annotations
@@ -25,7 +25,7 @@ from lms.core.templating import current_lang
 from lms.extensions import db
 from lms.i18n import gettext as _
 from lms.learn.models import Assignment
-from lms.orgs.models import ANCESTOR_COLUMNS, Unit, UnitKind, closed_among, in_subtree
+from lms.orgs.models import ANCESTOR_COLUMNS, LOCK_ORDER, Unit, UnitKind, closed_among, in_subtree
 from lms.timeutil import utcnow
 from lms.train import audit
 from lms.train.models import Election
@@ -34,8 +34,8 @@ EXPORT_COLUMNS = ("code", "parent_code") + tuple(f"name_{lang}" for lang in LANG
 
 
 def _lock_subtree(unit: Unit) -> list[int]:
-    """Lock `unit` and every unit below it (PostgreSQL; FOR NO KEY UPDATE, in id order); their ids."""
-    return list(db.session.scalars(sa.select(Unit.id).where(in_subtree(unit)).order_by(Unit.id)
+    """Lock `unit` and every unit below it (PostgreSQL; FOR NO KEY UPDATE, in LOCK_ORDER); their ids."""
+    return list(db.session.scalars(sa.select(Unit.id).where(in_subtree(unit)).order_by(*LOCK_ORDER)
                                    .with_for_update(key_share=True)))
 
 

@@ -80,17 +80,38 @@ def in_subtree(unit: Unit) -> sa.ColumnElement[bool]:
     return sa.or_(Unit.id == unit.id, getattr(Unit, ANCESTOR_COLUMNS[unit.level]) == unit.id)
 
 
-def closed_among(unit_ids: Iterable[int | None]) -> set[int]:
-    """The closed units among `unit_ids`, read under a share lock on PostgreSQL.
+LOCK_ORDER = (sa.desc(Unit.level), Unit.id)  # every lock on units rows is taken in this order: bottom up, by id
 
-    A writer that adds officials, assignments or sub-units to units calls this first: a close or a
-    move of one of these units (which updates its row) then waits for the writer to commit, or the
-    writer waits for it and reads the unit as it is afterwards. SQLite serialises writers anyway.
-    """
+
+def lock_units(unit_ids: Iterable[int | None], exclusive: bool = False) -> dict[int, sa.Row]:
+    """Lock these units' rows until the transaction ends (PostgreSQL: FOR SHARE, or FOR NO KEY UPDATE
+    when `exclusive`; nothing on SQLite, which serialises writers) in LOCK_ORDER, and read them as they
+    are once locked: id -> (id, closed_at, country_id, oblast_id, district_id)."""
     ids = sorted({i for i in unit_ids if i is not None})
-    closed: set[int] = set()
-    for start in range(0, len(ids), LOCK_CHUNK):  # ascending chunks keep the lock order
-        rows = db.session.execute(sa.select(Unit.id, Unit.closed_at).where(Unit.id.in_(ids[start:start + LOCK_CHUNK]))
-                                  .order_by(Unit.id).with_for_update(read=True))
-        closed.update(unit_id for unit_id, closed_at in rows if closed_at is not None)
-    return closed
+    out: dict[int, sa.Row] = {}
+    lock = {"key_share": True} if exclusive else {"read": True}
+    for start in range(0, len(ids), LOCK_CHUNK):
+        for row in db.session.execute(
+                sa.select(Unit.id, Unit.closed_at, *[getattr(Unit, c) for c in ANCESTOR_COLUMNS])
+                .where(Unit.id.in_(ids[start:start + LOCK_CHUNK])).order_by(*LOCK_ORDER).with_for_update(**lock)):
+            out[row.id] = row
+    return out
+
+
+def closed_among(unit_ids: Iterable[int | None], exclusive: bool = False, above: bool = False) -> set[int]:
+    """The closed units among `unit_ids`, read under a lock (lock_units); with `above`, the units above
+    them are share-locked too.
+
+    Every writer that adds to units takes these locks first, and a move or a close locks the rows of
+    the units it changes, so that the two wait for each other instead of working from one snapshot:
+    new officials share-lock their unit and the units above it (`above`), assignments lock their
+    target units (`exclusive`); an assignment to a unit and a new official below it then never miss
+    each other either. A unit's ancestors cannot change while its own row is locked (a move locks
+    every unit it moves), so the units above are those read with it.
+    """
+    ids = {i for i in unit_ids if i is not None}
+    rows = lock_units(ids, exclusive)
+    if above:
+        parents = {getattr(r, c) for r in rows.values() for c in ANCESTOR_COLUMNS} - {None} - set(rows)
+        lock_units(parents)
+    return {unit_id for unit_id, row in rows.items() if unit_id in ids and row.closed_at is not None}

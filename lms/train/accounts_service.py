@@ -72,8 +72,9 @@ def closed_unit_message(unit: Unit) -> str:
 
 
 def refuse_closed(unit: Unit | None) -> None:
-    """Raise AccountError (field "unit") when `unit` is closed, read under a share lock (lms.orgs.models)."""
-    if unit is not None and closed_among([unit.id]):
+    """Raise AccountError (field "unit") when `unit` is closed. It and the units above it are share-locked
+    (lms.orgs.models.closed_among), so that a move, a close or an assignment there waits for this account."""
+    if unit is not None and closed_among([unit.id], above=True):
         raise AccountError("unit", closed_unit_message(unit))
 
 

@@ -96,7 +96,7 @@ def assignment_new():
         units = list(db.session.scalars(sa.select(Unit).where(Unit.id.in_(form.units.data or []))))
         if not units and not learners and not form.usernames.errors:
             form.units.errors.append(_("Choose at least one unit, or enter at least one username."))
-        closed = closed_among(u.id for u in units)  # share-locked until the commit: a close waits for it
+        closed = closed_among((u.id for u in units), exclusive=True)  # locked until the commit (assign_service)
         for unit in units:
             if unit.id in closed:
                 form.units.errors.append(_("%(name)s is closed: it takes no new assignments.",

@@ -300,7 +300,7 @@ def check_rows(raw: list[RawRow], scope: sa.ColumnElement[bool], default_languag
     """Check every row; generate the missing usernames. Nothing is written."""
     default_language = default_language or current_app.config["LMS_DEFAULT_LOCALE"]
     units = units_by_code((r.values.get("unit_code", "") for r in raw), scope)
-    closed = closed_among(u.id for u in units.values())  # share-locked: the confirmation writes next
+    closed = closed_among((u.id for u in units.values()), above=True)  # share-locked: the confirmation writes next
     taken = taken_usernames()
     explicit: dict[str, int] = {}
     problems: list[Problem] = []
