@@ -95,7 +95,8 @@ def move(actor: User | None, unit: Unit, new_parent: Unit | None) -> int:
     subtree = _lock_subtree(unit)
     if closed_among([new_parent.id]):
         raise UnitError("parent", closed_parent_message(new_parent))
-    db.session.refresh(unit)  # as it is now that its row is locked
+    db.session.refresh(unit)  # both as they are now that their rows are locked
+    db.session.refresh(new_parent)
     old_parent, old_above = unit.parent, unit.ancestor_ids()[1:]
     country = _country_id(new_parent)
     if country != unit.country_id and _election_bound(subtree, country):

@@ -102,8 +102,10 @@ def create_unit(actor: User | None, parent: Unit | None, code: str, names: Mappi
     """A new unit under `parent` (a country when None); its level and ancestors follow from the parent."""
     if parent is not None and parent.level >= UnitKind.PRECINCT:
         raise ValueError("a precinct commission has no sub-units")
-    if parent is not None and closed_among([parent.id]):
-        raise UnitError("code", closed_parent_message(parent))
+    if parent is not None:
+        if closed_among([parent.id]):
+            raise UnitError("code", closed_parent_message(parent))
+        db.session.refresh(parent)  # its ancestors as they are now that its row is locked (a move may have waited)
     code = clean_code(code)
     problem = code_problem(code)
     if problem:
