@@ -27,6 +27,9 @@ attendance_recorded = _signals.signal("attendance-recorded")
 assignments_changed = _signals.signal("assignments-changed")
 #: Accounts were created, moved, deactivated, reactivated or imported. kwargs: user_ids
 learners_changed = _signals.signal("learners-changed")
+#: A unit was moved under another parent, with its sub-units and their officials (its rows are saved, its
+#: subtree locked). kwargs: unit_id, old_above (the ids of the units that were above it, nearest first)
+unit_moved = _signals.signal("unit-moved")
 #: Modules were imported again with changed content. kwargs: module_ids
 modules_imported = _signals.signal("modules-imported")
 #: An account was locked after too many failed sign-ins (the audit log records it). kwargs: user_id, until

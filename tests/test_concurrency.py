@@ -364,3 +364,96 @@ def test_an_offline_attempt_sent_from_several_tabs_at_once_is_stored_once(app, m
     with app.app_context():
         numbers = db.session.scalars(sa.select(QuizAttempt.number).order_by(QuizAttempt.number)).all()
         assert numbers == [1, 2]
+
+
+def test_a_district_moved_while_its_learners_read_and_trainers_assign_and_create(app, make, course, postgres_only):
+    """An admin moves a district to another oblast, and back, at the moment its learners read lessons
+    in two tabs each, both oblasts' trainers assign a module to their oblast, and accounts are created
+    in one of its precincts: nobody gets a 500, and the derived tables match a rebuild."""
+    from lms.orgs.models import Unit
+
+    units = make.tree()
+    units["KZ-B"] = make.unit("KZ-B", units["KZ"])
+    units["KZ-B-1"] = make.unit("KZ-B-1", units["KZ-B"])
+    second = _second_module(app, course)
+    names = [f"m{n}" for n in range(5)]
+    for n, name in enumerate(names):
+        make.user(name, unit=units[("KZ-A-1-1", "KZ-A-1-2")[n % 2]])
+    make.user("trainer", role=Role.TRAINER, unit=units["KZ-A"])
+    make.user("trainer_b", role=Role.TRAINER, unit=units["KZ-B"])
+    make.user("admin", role=Role.ADMIN)
+    make.assign(course, unit=units["KZ-A-1"])
+    district = units["KZ-A-1"]
+
+    def one_round(n: int, target: int) -> None:
+        tabs = [_signed_in(app, name) for name in names for _ in range(2)]
+        trainer, trainer_b, admin, other = (_signed_in(app, u) for u in ("trainer", "trainer_b", "admin", "admin"))
+        token = {b: csrf_from(b.get(url).get_data(as_text=True)) for b, url in (
+            (trainer, "/train/assignments/new"), (trainer_b, "/train/assignments/new"),
+            (admin, f"/admin/units/{district}/move"), (other, "/train/learners/new"))}
+        due = f"2031-0{n + 1}-15"
+        jobs = [lambda i=i: tabs[i].get(f"/learn/modules/{SLUG}/lessons/{('first', 'second')[i % 2]}")
+                for i in range(len(tabs))]
+        jobs += [lambda b=b, oblast=oblast: b.client.post("/train/assignments/new", data={
+                     "csrf_token": token[b], "modules": [str(second)], "units": [str(oblast)], "due": "date",
+                     "due_date": due}) for b, oblast in ((trainer, units["KZ-A"]), (trainer_b, units["KZ-B"]))]
+        jobs.append(lambda: admin.client.post(f"/admin/units/{district}/move", data={
+            "csrf_token": token[admin], "parent": str(target)}))
+        jobs.append(lambda: other.client.post("/train/learners/new", data={
+            "csrf_token": token[other], "full_name": f"New Official {n}", "unit": units["KZ-A-1-1"],
+            "language": "ru"}))
+        responses = _run_together(jobs)
+        assert [r.status_code for r in responses if r.status_code >= 500] == []
+        assert [r.status_code for r in responses[-4:]] == [303, 303, 303, 303], [r.status_code for r in responses]
+        with app.app_context():
+            precinct = db.session.get(Unit, units["KZ-A-1-2"])
+            assert (precinct.oblast_id, precinct.district_id) == (target, district)
+            outcome = rebuild.check(limit=5)
+            db.session.rollback()
+        assert outcome.count == 0, "\n".join(map(str, outcome.differences))
+
+    one_round(0, units["KZ-B"])
+    one_round(1, units["KZ-A"])
+
+
+def test_a_precinct_closed_while_accounts_and_assignments_are_made_there(app, make, course, postgres_only):
+    """Closing a precinct at the moment a trainer creates accounts in it and assigns it a module: each
+    of those is either done before the close or refused with a form error after it, never a 500."""
+    from lms.learn.models import Assignment
+    from lms.orgs.models import Unit
+
+    units = make.tree()
+    precinct = units["KZ-A-1-1"]
+    make.user("trainer", role=Role.TRAINER, unit=units["KZ-A"])
+    make.user("admin", role=Role.ADMIN)
+    admin = _signed_in(app, "admin")
+    close_token = csrf_from(admin.get(f"/admin/units/{precinct}/close").get_data(as_text=True))
+    trainers = [_signed_in(app, "trainer") for _ in range(4)]
+    tokens = [csrf_from(t.get(url).get_data(as_text=True)) for t, url in zip(trainers, [
+        "/train/learners/new", "/train/learners/new", "/train/assignments/new", "/train/assignments/new"])]
+
+    def create(i):
+        return lambda: trainers[i].client.post("/train/learners/new", data={
+            "csrf_token": tokens[i], "full_name": f"Official {i}", "unit": precinct, "language": "ru"})
+
+    def assign(i):
+        return lambda: trainers[i].client.post("/train/assignments/new", data={
+            "csrf_token": tokens[i], "modules": [str(course)], "units": [str(precinct)], "due": "none"})
+
+    responses = _run_together([create(0), create(1), assign(2), assign(3),
+                               lambda: admin.client.post(f"/admin/units/{precinct}/close",
+                                                         data={"csrf_token": close_token})])
+    assert [r.status_code for r in responses] == [r.status_code for r in responses if r.status_code < 500]
+    assert responses[-1].status_code == 303
+    for r in responses[:4]:
+        assert r.status_code == 303 or "is closed: it takes no new" in r.get_data(as_text=True), r.status_code
+    with app.app_context():
+        closed_at = db.session.get(Unit, precinct).closed_at
+        assert closed_at is not None
+        created = db.session.scalars(sa.select(User.created_at).where(User.unit_id == precinct)).all()
+        assigned = db.session.scalars(sa.select(Assignment.created_at).where(Assignment.unit_id == precinct)).all()
+        assert all(at <= closed_at for at in created + assigned)
+        assert len(created) == sum(r.status_code == 303 for r in responses[:2])
+        outcome = rebuild.check(limit=5)
+        db.session.rollback()
+    assert outcome.count == 0, "\n".join(map(str, outcome.differences))

@@ -23,15 +23,15 @@ from lms.train import accounts_service, assign_service, calendar_service
 from tests.conftest import FIXTURES, truncate_all
 
 OPS = ("assign_unit", "assign_learner", "withdraw", "due_date", "move", "deactivate", "reactivate",
-       "read", "submit", "attendance", "reimport", "grant", "create")
+       "read", "submit", "attendance", "reimport", "grant", "create", "move_unit")
 
 # the learner's own operations are the most frequent, as in life
-WEIGHTED = OPS + ("assign_unit", "read", "read", "read", "submit", "submit", "submit")
+WEIGHTED = OPS + ("assign_unit", "read", "read", "read", "submit", "submit", "submit", "move_unit")
 operation = st.tuples(st.sampled_from(WEIGHTED), st.integers(0, 1_000_000))
 
 
 class World:
-    """A country with one oblast, two districts and four precincts, an admin, two modules and
+    """A country with two oblasts, three districts and five precincts, an admin, two modules and
     learners; every operation runs in its own transaction, as a request does."""
 
     def __init__(self, app):
@@ -51,7 +51,10 @@ class World:
             oblast = unit("KZ-A", kz)
             districts = [unit(f"KZ-A-{d}", oblast) for d in (1, 2)]
             precincts = [unit(f"KZ-A-{d}-{p}", districts[d - 1]) for d in (1, 2) for p in (1, 2)]
-            self.units = [kz.id, oblast.id] + [d.id for d in districts]
+            other = unit("KZ-B", kz)  # units move between the two oblasts
+            districts.append(unit("KZ-B-1", other))
+            precincts.append(unit("KZ-B-1-1", districts[-1]))
+            self.units = [kz.id, oblast.id, other.id] + [d.id for d in districts]
             self.precincts = [p.id for p in precincts]
             admin = User(username="admin", full_name="Admin", role=Role.ADMIN, password_hash="x")
             db.session.add(admin)
@@ -192,6 +195,15 @@ class World:
         elif change == "attendance":
             spec.data["requires_attendance"] = not spec.data.get("requires_attendance", False)
         import_modules(specs)
+
+    def _move_unit(self, admin, rng):
+        from lms.admin import unit_tree
+        from lms.orgs.models import Unit
+
+        unit = db.session.get(Unit, rng.choice(self.units[3:] + self.precincts))  # a district or a precinct
+        parents = [u for u in db.session.scalars(sa.select(Unit).where(Unit.level == unit.level - 1)
+                                                 .order_by(Unit.id)) if u.id != unit.parent_id]
+        unit_tree.move(admin, unit, rng.choice(parents))
 
     def _grant(self, admin, rng):
         learner, module = self._learner(rng), self._module(rng)

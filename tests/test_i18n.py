@@ -150,6 +150,7 @@ def role_pages(app, make, course) -> dict[str, list[str]]:
     return {"learner": learner_pages, "trainer": [p for p in trainer_pages if not p.startswith("/admin")],
             "admin": trainer_pages + [f"/admin/units?unit={tree['KZ-A-1']}", f"/admin/units?unit={tree['KZ-A-1-1']}",
                                       f"/admin/units/{tree['KZ-A']}/edit", f"/admin/units/{tree['KZ-A']}/new",
+                                      f"/admin/units/{tree['KZ-A-1']}/move", f"/admin/units/{tree['KZ-A-1']}/close",
                                       f"/admin/staff/{trainer}/edit"],
             "monitor": ["/reports/completion", "/reports/knowledge", "/account/tokens", "/account/password"]}
 

@@ -1,15 +1,20 @@
-"""`flask units import FILE` (the same import as the admin's web form), and `flask people export|erase USERNAME`."""
+"""`flask units import FILE` (the same import as the admin's web form), `flask units move CODE NEW_PARENT_CODE`,
+`flask units close CODE` and `flask units reopen CODE` (the same changes as the unit pages), and
+`flask people export|erase USERNAME`."""
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 from flask.cli import AppGroup
 from flask_babel import force_locale
 
-from lms.admin import unit_import
+from lms.admin import unit_import, unit_tree
+from lms.admin.units_service import UnitError, clean_code
 from lms.extensions import db
+from lms.orgs.models import Unit
 
 units_cli = AppGroup("units", help="Organisation units.")
 
@@ -34,6 +39,67 @@ def import_(file: str) -> None:
         sys.exit(1)
     click.echo(f"Created {counts['created']} unit(s), updated {counts['updated']}, "
                f"unchanged {counts['unchanged']}.")
+
+
+def _unit_or_exit(code: str) -> Unit:
+    """The unit with this code, or a message and exit status 1."""
+    unit = db.session.scalar(sa.select(Unit).where(Unit.code == clean_code(code)))
+    if unit is None:
+        click.echo(f"No unit has the code {clean_code(code) or code!r}.", err=True)
+        sys.exit(1)
+    return unit
+
+
+def _refused(what: str, exc: UnitError) -> None:
+    db.session.rollback()
+    click.echo(f"{what}: {exc.message}", err=True)
+    sys.exit(1)
+
+
+@units_cli.command("move")
+@click.argument("code")
+@click.argument("new_parent_code")
+def move_command(code: str, new_parent_code: str) -> None:
+    """Move the unit CODE, with its sub-units and officials, under NEW_PARENT_CODE (one level above it)."""
+    with force_locale("en"):
+        unit, parent = _unit_or_exit(code), _unit_or_exit(new_parent_code)
+        old = unit.parent.code if unit.parent else ""
+        below = unit_tree.subtree_counts(unit)[0]
+        try:
+            refreshed = unit_tree.move(None, unit, parent)
+            db.session.commit()
+        except UnitError as exc:
+            _refused(f"{unit.code} was not moved", exc)
+    click.echo(f"Moved {unit.code} from {old} to {parent.code}, with {below} unit(s) below it; "
+               f"progress refreshed for {refreshed} official(s).")
+
+
+@units_cli.command("close")
+@click.argument("code")
+def close_command(code: str) -> None:
+    """Close the unit CODE and the open units below it: they keep their history, and take nothing new."""
+    with force_locale("en"):
+        unit = _unit_or_exit(code)
+        try:
+            closed = unit_tree.close(None, unit)
+            db.session.commit()
+        except UnitError as exc:
+            _refused(f"{unit.code} was not closed", exc)
+    click.echo(f"Closed {unit.code} and {closed - 1} unit(s) below it.")
+
+
+@units_cli.command("reopen")
+@click.argument("code")
+def reopen_command(code: str) -> None:
+    """Open the closed unit CODE again, with the units below it that were closed together with it."""
+    with force_locale("en"):
+        unit = _unit_or_exit(code)
+        try:
+            opened = unit_tree.reopen(None, unit)
+            db.session.commit()
+        except UnitError as exc:
+            _refused(f"{unit.code} was not reopened", exc)
+    click.echo(f"Reopened {unit.code} and {opened - 1} unit(s) below it.")
 
 
 people_cli = AppGroup("people", help="A person's data: export it, or erase it when the law requires.")

@@ -34,7 +34,8 @@ def _staff_or_404(user_id: int) -> User:
 
 
 def _set_unit_choices(form, current: Unit | None = None) -> None:
-    units = list(db.session.scalars(sa.select(Unit).where(Unit.level <= SELECT_LEVELS).order_by(Unit.code)))
+    units = list(db.session.scalars(sa.select(Unit).where(Unit.level <= SELECT_LEVELS, Unit.closed_at.is_(None))
+                                    .order_by(Unit.code)))  # a closed unit takes no new staff
     if current is not None and all(u.id != current.id for u in units):
         units.insert(0, current)  # a precinct given by `flask users create` stays selectable
     form.unit.choices = staff_unit_choices(units, current_lang(), _("No unit"))

@@ -17,7 +17,14 @@ from lms.extensions import db
 from lms.i18n import gettext as _
 from lms.reports.models import ReportScope
 from lms.train import audit
-from lms.train.accounts_service import STAFF_ROLES, AccountError, check_language, check_name, staff_unit
+from lms.train.accounts_service import (
+    STAFF_ROLES,
+    AccountError,
+    check_language,
+    check_name,
+    refuse_closed,
+    staff_unit,
+)
 
 
 def staff_role(value: Role | str | None, current: Role) -> Role:
@@ -93,6 +100,8 @@ def update_staff(actor: User, user: User, full_name: str, unit_id: int | None, l
     keep_an_admin(user, role, active, "role" if role != Role.ADMIN else "active")  # before the unit's rules
     name = check_name(full_name)
     unit = staff_unit(role, unit_id)
+    if unit is not None and unit.id != user.unit_id:
+        refuse_closed(unit)
     language = check_language(language)
     old_role = user.role
     changes: dict[str, list] = {}

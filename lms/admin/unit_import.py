@@ -17,7 +17,7 @@ from lms.admin.units_service import NAME_COLUMNS, clean_code, clean_names, code_
 from lms.auth.models import User
 from lms.config import LANGUAGES
 from lms.extensions import db
-from lms.orgs.models import Unit, UnitKind
+from lms.orgs.models import Unit, UnitKind, closed_among
 from lms.train import audit
 from lms.train.user_import import (
     IN_CHUNK,
@@ -80,12 +80,24 @@ def _parent_codes(units: list[Unit], known: dict[str, Unit]) -> dict[int, str]:
     return codes
 
 
+def _reload(units: list[Unit]) -> None:
+    """Read these units again (a move that held their rows may have changed their ancestors meanwhile)."""
+    ids = sorted(u.id for u in units)
+    for start in range(0, len(ids), IN_CHUNK):
+        db.session.scalars(sa.select(Unit).where(Unit.id.in_(ids[start:start + IN_CHUNK]))
+                           .execution_options(populate_existing=True)).all()
+
+
 def check_rows(raw: list[RawRow]) -> CheckedUnits:
     """Check every line against the database and the lines before it. Nothing is written."""
     wanted = set()
     for r in raw:
         wanted |= {clean_code(r.values.get("code")), clean_code(r.values.get("parent_code"))}
     saved = units_by_code(wanted, sa.true())
+    parent_codes_in_file = {clean_code(r.values.get("parent_code")) for r in raw}
+    parents = [u for c, u in saved.items() if c in parent_codes_in_file]
+    closed = closed_among(u.id for u in parents)  # share-locked: the confirmation writes next
+    _reload(parents)
     parent_codes = _parent_codes(list(saved.values()), saved)
     first_line: dict[str, int] = {}
     for r in raw:
@@ -122,6 +134,9 @@ def check_rows(raw: list[RawRow]) -> CheckedUnits:
                     messages.append(_("Unknown parent code \"%(code)s\".", code=parent_code))
             elif parent_level is not None and parent_level >= UnitKind.PRECINCT:
                 messages.append(_("The parent unit \"%(code)s\" is a precinct commission: it cannot have sub-units.",
+                                  code=parent_code))
+            elif parent is not None and parent.id in closed and saved.get(code) is None:
+                messages.append(_("The parent unit \"%(code)s\" is closed: it takes no new sub-units.",
                                   code=parent_code))
             elif parent_level is not None:
                 level = parent_level + 1

@@ -7,10 +7,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from lms.admin import unit_import
+from lms.admin import unit_import, unit_tree
 from lms.admin import units_service as svc
-from lms.admin.units_forms import UnitForm, UnitNamesForm
+from lms.admin.units_forms import MoveUnitForm, UnitForm, UnitNamesForm
 from lms.admin.views import bp
+from lms.core.export import csv_response
 from lms.core.paging import requested_page
 from lms.core.templating import current_lang
 from lms.extensions import db
@@ -55,6 +56,9 @@ def unit_new(unit_id: int | None = None):
     parent = _unit_or_404(unit_id) if unit_id is not None else None
     if parent is not None and parent.level >= UnitKind.PRECINCT:
         abort(404)
+    if parent is not None and parent.closed:
+        flash(svc.closed_parent_message(parent), "error")
+        return redirect(_unit_page_url(parent), 303)
     form = UnitForm()
     if form.validate_on_submit():
         try:
@@ -155,3 +159,89 @@ def _confirm_import():
                     ngettext("%(num)d unit was updated.", "%(num)d units were updated.", counts["updated"])]),
           "success")
     return redirect(url_for("admin.units"), 303)
+
+
+@bp.route("/units/<int:unit_id>/move", methods=["GET", "POST"])
+@admin_required
+def unit_move(unit_id: int):
+    """Move a unit, with its sub-units and officials, under another unit of the level above (GET, POST; admins)."""
+    unit = _unit_or_404(unit_id)
+    if unit.level == UnitKind.COUNTRY:
+        abort(404)
+    form = MoveUnitForm()
+    lang = current_lang()
+    if form.validate_on_submit():
+        wanted = form.parent.data
+        new_parent = db.session.get(Unit, wanted) if wanted and 0 < wanted < 2**31 else None
+        old_name = unit.parent.name(lang) if unit.parent else ""
+        try:
+            refreshed = unit_tree.move(current_user, unit, new_parent)
+            db.session.commit()
+        except svc.UnitError as exc:
+            db.session.rollback()
+            form.parent.errors.append(exc.message)
+        else:
+            flash(_("%(name)s has been moved from %(old)s to %(new)s, with the units and officials below it.",
+                    name=unit.name(lang), old=old_name, new=new_parent.name(lang)), "success")
+            if refreshed:
+                flash(ngettext("Progress updated for %(num)d learner.", "Progress updated for %(num)d learners.",
+                               refreshed), "info")
+            return redirect(_unit_page_url(unit), 303)
+    return render_template("admin/unit_move.html", form=form, unit=unit, candidates=unit_tree.move_candidates(unit),
+                           counts=unit_tree.subtree_counts(unit), level_names=svc.LEVEL_NAMES)
+
+
+@bp.route("/units/<int:unit_id>/close", methods=["GET", "POST"])
+@admin_required
+def unit_close(unit_id: int):
+    """Ask to confirm, then close a unit and the units below it (GET, POST; admins)."""
+    unit = _unit_or_404(unit_id)
+    lang = current_lang()
+    form = ActionForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            closed = unit_tree.close(current_user, unit)
+            db.session.commit()
+        except svc.UnitError as exc:
+            db.session.rollback()
+            flash(exc.message, "info")
+        else:
+            flash(ngettext("%(name)s has been closed, with %(num)d unit below it.",
+                           "%(name)s has been closed, with %(num)d units below it.", closed - 1, name=unit.name(lang))
+                  if closed > 1 else _("%(name)s has been closed.", name=unit.name(lang)), "success")
+        return redirect(_unit_page_url(unit), 303)
+    if unit.closed:
+        flash(_("%(name)s is already closed.", name=unit.name(lang)), "info")
+        return redirect(_unit_page_url(unit), 303)
+    return render_template("admin/unit_close.html", form=form, unit=unit, counts=unit_tree.subtree_counts(unit),
+                           level_names=svc.LEVEL_NAMES)
+
+
+@bp.post("/units/<int:unit_id>/reopen")
+@admin_required
+def unit_reopen(unit_id: int):
+    """Open a closed unit again, with the units closed together with it (POST; admins)."""
+    unit = _unit_or_404(unit_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    lang = current_lang()
+    try:
+        opened = unit_tree.reopen(current_user, unit)
+        db.session.commit()
+    except svc.UnitError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        flash(ngettext("%(name)s is open again, with %(num)d unit below it.",
+                       "%(name)s is open again, with %(num)d units below it.", opened - 1, name=unit.name(lang))
+              if opened > 1 else _("%(name)s is open again.", name=unit.name(lang)), "success")
+    return redirect(_unit_page_url(unit), 303)
+
+
+@bp.get("/units/export.csv")
+@admin_required
+def units_export():
+    """The whole tree as a CSV file in the import format, parents first (GET; admins)."""
+    return csv_response("units", unit_tree.EXPORT_COLUMNS, unit_tree.export_rows())

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import RadioField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from lms.admin.units_service import CODE_RE, MAX_NAME
+from lms.train.accounts_forms import optional_id
 
 _TOO_LONG = _l("Use at most %(max)d characters.")
 
@@ -47,3 +48,10 @@ class UnitNamesForm(UnitForm):
     """The names only: a unit keeps its code and its place in the tree."""
 
     code = None
+
+
+class MoveUnitForm(FlaskForm):
+    """The new parent unit, one of the radio buttons of the picker (any id is checked by the service)."""
+
+    parent = RadioField(_l("New parent unit"), coerce=optional_id, validate_choice=False,
+                        validators=[DataRequired(_l("Choose the unit to move it under."))])

@@ -1,7 +1,8 @@
 """Organisation units for admins: one level of the tree with its counts, create, rename, delete an empty unit.
 
 Functions take plain arguments, flush but never commit, and record an audit event with every change.
-A unit's place in the tree (code, parent, level, ancestors) is fixed once it is created.
+A unit's code and level are fixed once it is created; moving it under another parent, closing and
+reopening it are in lms.admin.unit_tree.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from lms.core.templating import current_lang
 from lms.extensions import db
 from lms.i18n import gettext as _
 from lms.learn.models import Assignment, LearnerProgress, TrainingSession
-from lms.orgs.models import ANCESTOR_COLUMNS, Unit, UnitKind
+from lms.orgs.models import ANCESTOR_COLUMNS, Unit, UnitKind, closed_among
 from lms.progress.models import ReportMember
 from lms.reports.models import ReportScope
 from lms.train import audit
@@ -90,12 +91,21 @@ def _check_names(values: Mapping[str, str | None]) -> dict[str, str]:
     return names
 
 
+def closed_parent_message(parent: Unit) -> str:
+    """Why no sub-unit can be added under the closed unit `parent`."""
+    return _("%(name)s is closed: it takes no new sub-units.", name=parent.name(current_lang()))
+
+
 # --- writes ----------------------------------------------------------------------------------------
 
 def create_unit(actor: User | None, parent: Unit | None, code: str, names: Mapping[str, str | None]) -> Unit:
     """A new unit under `parent` (a country when None); its level and ancestors follow from the parent."""
     if parent is not None and parent.level >= UnitKind.PRECINCT:
         raise ValueError("a precinct commission has no sub-units")
+    if parent is not None:
+        if closed_among([parent.id]):
+            raise UnitError("code", closed_parent_message(parent))
+        db.session.refresh(parent)  # its ancestors as they are now that its row is locked (a move may have waited)
     code = clean_code(code)
     problem = code_problem(code)
     if problem:

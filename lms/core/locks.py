@@ -5,6 +5,7 @@ tabs, a double click, a retry on a slow link) and a trainer's bulk change would 
 compute the learner's derived rows from the same snapshot and race. Locks are taken on the
 learners' `users` rows, always in id order, so that two transactions that lock several learners
 cannot deadlock. FOR NO KEY UPDATE does not block inserts that merely refer to the user.
+Units' rows are locked before any learner's (lms.orgs.models.lock_units, in its own fixed order).
 """
 from __future__ import annotations
 

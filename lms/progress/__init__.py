@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from lms import events
 from lms.auth.models import User
+from lms.core.locks import lock_users
 from lms.core.retry import retryable
 from lms.extensions import db
 from lms.orgs.models import Unit
@@ -88,6 +89,18 @@ def _on_assignments(sender, unit_ids: Iterable[int] = (), user_ids: Iterable[int
     return refresh_in_chunks(reached(unit_ids, user_ids))
 
 
+def _on_unit_moved(sender, unit_id: int, old_above: Iterable[int], **_) -> int:
+    """The officials below a moved unit keep their unit, but not the units above it: the summaries of
+    the old and new units above take the moved unit's figures (under the learners' locks, so that no
+    learner's own request adds to them meanwhile), then their progress follows the assignments of
+    the new units above (refreshed as a bulk assignment is). Returns how many were refreshed."""
+    ids = reached([unit_id], [])
+    lock_users(ids)
+    new_above = summary.ancestors([unit_id]).get(unit_id, [unit_id])[1:]
+    summary.unit_moved(unit_id, list(old_above), new_above)
+    return refresh_in_chunks(ids)
+
+
 def _on_modules(sender, module_ids: Iterable[int], **_) -> None:
     from lms.learn.models import Assignment
 
@@ -107,6 +120,7 @@ SUBSCRIBERS = (
     (events.attempt_granted, _on_attempt_granted),
     (events.attendance_recorded, _on_attendance),
     (events.assignments_changed, _on_assignments),
+    (events.unit_moved, _on_unit_moved),
     (events.modules_imported, _on_modules),
 )
 

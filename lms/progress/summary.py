@@ -170,6 +170,37 @@ def progress_changed(old: Iterable[Mapping[str, Any]], new: Iterable[Mapping[str
                 out.row(ReportUnit, (unit, after[1]))["learners"] += 1
 
 
+def unit_moved(unit_id: int, old_above: list[int], new_above: list[int], out: Deltas | None = None) -> None:
+    """A unit moved with everything below it: its own summary rows, which add up everyone counted at
+    or below it, are taken away from the units that were above it and added to those above it now
+    (a unit above it both before and after, such as its country, is left as it was).
+
+    The caller holds the locks of every learner below the unit, so that no other transaction adds to
+    these rows meanwhile; deltas of this transaction not yet written are moved too."""
+    gone = [u for u in old_above if u not in new_above]
+    added = [u for u in new_above if u not in old_above]
+    if not gone and not added:
+        return
+    out = pending() if out is None else out
+    for model, keys, fields in TABLES:
+        table = model.__table__
+        own: dict[tuple, dict[str, float]] = {}
+        for r in db.session.execute(sa.select(*[table.c[k] for k in keys[1:]], *[table.c[f] for f in fields])
+                                    .where(table.c.unit_id == unit_id)):
+            own[tuple(r[:len(keys) - 1])] = {f: float(v or 0) for f, v in zip(fields, r[len(keys) - 1:])}
+        for key, values in list(out.rows[model].items()):
+            if key[0] == unit_id:
+                row = own.setdefault(key[1:], dict.fromkeys(fields, 0.0))
+                for f, v in values.items():
+                    row[f] += v
+        for rest, values in own.items():
+            for sign, targets in ((-1, gone), (1, added)):
+                for unit in targets:
+                    row = out.row(model, (unit, *rest))
+                    for f, v in values.items():
+                        row[f] += sign * v
+
+
 def members(user_ids: list[int]) -> dict[int, tuple[int, str]]:
     """Where these users are counted now: user id -> (unit id, role)."""
     return {uid: (unit, role) for uid, unit, role in db.session.execute(

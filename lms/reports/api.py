@@ -102,7 +102,8 @@ def _lang() -> str:
 
 def _row(r: services.CompletionRow, lang: str) -> dict:
     return {
-        "unit": {"code": r.unit.code, "name": r.unit.name(lang), "level": r.unit.level} if r.unit else None,
+        "unit": {"code": r.unit.code, "name": r.unit.name(lang), "level": r.unit.level, "closed": r.unit.closed}
+        if r.unit else None,
         "learners": r.learners, "assigned": r.assigned, "started": r.started, "completed": r.completed,
         "completion_rate": r.completion_rate, "overdue": r.overdue, "average_best_score": r.average_best,
         "first_attempt_pass_rate": r.first_pass_rate, "median_days_to_complete": r.median_days,

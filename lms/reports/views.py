@@ -106,6 +106,8 @@ def completion_table(report: services.CompletionReport, lang: str) -> tuple[list
     rows = []
     for r in report.rows + [report.total]:
         label = r.unit.name(lang) if r.unit is not None and r is not report.total else _("Total")
+        if r.unit is not None and r is not report.total and r.unit.closed:
+            label = _("%(name)s (closed)", name=label)
         code = r.unit.code if r.unit is not None else ""
         rows.append([label, code, r.learners, r.assigned, r.started, r.completed, r.completion_rate, r.overdue,
                      r.average_best, r.first_pass_rate, r.median_days])

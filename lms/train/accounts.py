@@ -48,9 +48,17 @@ def _posted_unit_or_404() -> None:
 
 
 def _set_unit_choices(form, current: Unit | None = None) -> None:
+    """Offer the open precincts in scope, and the learner's own (even closed). A closed precinct sent
+    anyway is accepted by the form, so that the service says why it is refused."""
     units = svc.precincts_in_scope(current_user)
-    if current is not None and all(u.id != current.id for u in units):
-        units.insert(0, current)
+    keep = [current] if current is not None else []
+    posted = request.form.get("unit", type=int) if request.method == "POST" else None
+    sent = db.session.get(Unit, posted) if posted and 0 < posted < 2**31 else None
+    if sent is not None and sent.closed and sent.level == 3:
+        keep.append(sent)
+    for unit in keep:
+        if all(u.id != unit.id for u in units):
+            units.insert(0, unit)
     form.unit.choices = unit_choices(units, current_lang(), _("Choose the precinct commission"))
 
 

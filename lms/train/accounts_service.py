@@ -2,6 +2,7 @@
 
 Functions take plain arguments, flush but never commit, record an audit event with every change,
 and refresh learner_progress when a learner's unit (and so their assigned modules) changes.
+A closed unit takes no new accounts: creating one there, or moving one there, is refused.
 """
 from __future__ import annotations
 
@@ -16,10 +17,11 @@ from lms.auth.models import Role, User, name_or_username_contains, new_session_t
 from lms.auth.passwords import hash_temporary_password, temporary_password
 from lms.config import LANGUAGES
 from lms.core.paging import Page, paginate
+from lms.core.templating import current_lang
 from lms.extensions import db
 from lms.i18n import gettext as _
 from lms.learn.models import AttemptGrant, LearnerProgress
-from lms.orgs.models import Unit, in_subtree
+from lms.orgs.models import Unit, closed_among, in_subtree
 from lms.timeutil import utcnow
 from lms.train import audit
 from lms.train.models import AuditEvent
@@ -51,8 +53,8 @@ class Issued:
 
 
 def precincts_in_scope(actor: User) -> list[Unit]:
-    """The precincts in `actor`'s scope."""
-    return list(db.session.scalars(units_in_scope(actor).where(Unit.level == 3)))
+    """The open precincts in `actor`'s scope (a closed one takes no new officials)."""
+    return list(db.session.scalars(units_in_scope(actor).where(Unit.level == 3, Unit.closed_at.is_(None))))
 
 
 def unit_in_scope(actor: User | None, unit_id: int | None) -> Unit:
@@ -62,6 +64,18 @@ def unit_in_scope(actor: User | None, unit_id: int | None) -> Unit:
     if unit is None:
         raise OutOfScope(unit_id)
     return unit
+
+
+def closed_unit_message(unit: Unit) -> str:
+    """Why no account can be created in, or moved to, the closed unit `unit`."""
+    return _("%(name)s is closed: it takes no new officials. Choose an open unit.", name=unit.name(current_lang()))
+
+
+def refuse_closed(unit: Unit | None) -> None:
+    """Raise AccountError (field "unit") when `unit` is closed. It and the units above it are share-locked
+    (lms.orgs.models.closed_among), so that a move, a close or an assignment there waits for this account."""
+    if unit is not None and closed_among([unit.id], above=True):
+        raise AccountError("unit", closed_unit_message(unit))
 
 
 def check_name(full_name: str) -> str:
@@ -109,6 +123,7 @@ def create_learner(actor: User, full_name: str, username: str | None, unit_id: i
                    language: str | None) -> Issued:
     """A learner account with a one-time password that must be changed at first sign-in."""
     unit = unit_in_scope(actor, unit_id)
+    refuse_closed(unit)
     name = check_name(full_name)
     language = check_language(language)
     user = User(username=_free_username(name, username), full_name=name, unit_id=unit.id, role=Role.LEARNER,
@@ -137,6 +152,7 @@ def create_staff(actor: User | None, role: Role, full_name: str, username: str |
     name = check_name(full_name)
     language = check_language(language)
     unit = staff_unit(role, unit_id)
+    refuse_closed(unit)
     user = User(username=_free_username(name, username), full_name=name, unit_id=unit.id if unit else None,
                 role=role, locale=language, active=True)
     password = _issue_password(user)
@@ -167,6 +183,8 @@ def update_learner(actor: User, learner: User, full_name: str, unit_id: int | No
                    active: bool) -> bool:
     """Save the changed fields; a new unit is a move. Returns False when nothing changed."""
     unit = unit_in_scope(actor, unit_id)
+    if unit.id != learner.unit_id:
+        refuse_closed(unit)
     name = check_name(full_name)
     language = check_language(language)
     old_unit = learner.unit

@@ -133,9 +133,13 @@ def module_choices(lang: str) -> list[tuple[int, str]]:
     return [(m.id, pick(m.title, lang)) for m in modules]
 
 
-def units_in_tree_order(user: User, max_level: int = 3) -> list[Unit]:
-    """Units in `user`'s scope (down to `max_level`), each followed by the units below it."""
-    units = list(db.session.scalars(units_in_scope(user).where(Unit.level <= max_level)))
+def units_in_tree_order(user: User, max_level: int = 3, open_only: bool = False) -> list[Unit]:
+    """Units in `user`'s scope (down to `max_level`; with `open_only`, not the closed ones), each followed
+    by the units below it."""
+    query = units_in_scope(user).where(Unit.level <= max_level)
+    if open_only:
+        query = query.where(Unit.closed_at.is_(None))
+    units = list(db.session.scalars(query))
     by_id = {u.id: u for u in units}
 
     def key(unit: Unit) -> tuple[str, ...]:
@@ -154,8 +158,9 @@ def unit_choices(user: User, lang: str, max_level: int = 3) -> list[tuple[int, s
 
 
 def unit_tree(user: User, max_level: int = 3) -> list[tuple[Unit, int, Unit | None]]:
-    """(unit, depth below the top of `user`'s scope, parent or None) in tree order, for a tree of checkboxes."""
-    units = units_in_tree_order(user, max_level)
+    """(unit, depth below the top of `user`'s scope, parent or None) in tree order, for the tree of checkboxes
+    of a new assignment: open units only (a closed unit takes no new assignments)."""
+    units = units_in_tree_order(user, max_level, open_only=True)
     by_id = {u.id: u for u in units}
     top = min((u.level for u in units), default=0)
     return [(u, u.level - top, by_id.get(u.parent_id)) for u in units]

@@ -21,7 +21,7 @@ from lms.core.paging import Page, paginate
 from lms.extensions import db
 from lms.learn import rules
 from lms.learn.models import Assignment
-from lms.orgs.models import Unit, in_subtree
+from lms.orgs.models import Unit, closed_among, in_subtree, lock_units
 from lms.timeutil import utcnow
 from lms.train import audit
 from lms.train.models import AuditEvent, Election
@@ -130,6 +130,9 @@ def _refresh(assignments: Iterable[Assignment], also: Iterable[tuple[int | None,
         (units if unit_id is not None else users).add(unit_id if unit_id is not None else user_id)
     if not units and not users:
         return 0
+    # The target units stay locked until the commit, before the learners they reach are read: an account
+    # created or moved below them (which share-locks its unit and the units above) waits, or is waited for.
+    lock_units(units, exclusive=True)
     results = events.assignments_changed.send(unit_ids=sorted(units), user_ids=sorted(users))
     return sum(n for _, n in results if isinstance(n, int))
 
@@ -233,6 +236,8 @@ def create(actor: User, module_ids: Iterable[int], unit_ids: Iterable[int], lear
     units, learners = _scoped_units(actor, unit_ids), _scoped_learners(actor, learner_ids)
     if not units and not learners:
         raise AssignError("no_target")
+    if closed_among((u.id for u in units), exclusive=True):  # locked: see _refresh
+        raise AssignError("unit_closed")
     values = rule.values()
     same_rule = [getattr(Assignment, k).is_(None) if v is None else getattr(Assignment, k) == v
                  for k, v in values.items()]

@@ -15,7 +15,7 @@ from lms.core.templating import current_lang
 from lms.extensions import db
 from lms.i18n import gettext as _
 from lms.i18n import ngettext
-from lms.orgs.models import Unit
+from lms.orgs.models import Unit, closed_among
 from lms.train import assign_service as svc
 from lms.train import audit_text
 from lms.train.assign_forms import (
@@ -96,6 +96,11 @@ def assignment_new():
         units = list(db.session.scalars(sa.select(Unit).where(Unit.id.in_(form.units.data or []))))
         if not units and not learners and not form.usernames.errors:
             form.units.errors.append(_("Choose at least one unit, or enter at least one username."))
+        closed = closed_among((u.id for u in units), exclusive=True)  # locked until the commit (assign_service)
+        for unit in units:
+            if unit.id in closed:
+                form.units.errors.append(_("%(name)s is closed: it takes no new assignments.",
+                                           name=unit.name(lang)))
         rule = _rule(form, elections)
         _check_country(form, rule, units, learners)
         if not form.errors:

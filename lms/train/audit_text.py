@@ -84,6 +84,13 @@ SENTENCES: dict[str, Any] = {
     "unit.create": _l("%(actor)s added the unit %(unit)s."),
     "unit.update": _l("%(actor)s renamed the unit %(unit)s."),
     "unit.delete": _l("%(actor)s deleted the unit %(unit)s."),
+    "unit.move": _l("%(actor)s moved the unit %(unit)s from %(from_unit)s to %(to_unit)s."),
+    "unit.close": _l("%(actor)s closed the unit %(unit)s."),
+    "unit.close:below": _nl("%(actor)s closed the unit %(unit)s and the %(num)d unit below it.",
+                            "%(actor)s closed the unit %(unit)s and the %(num)d units below it.", "sub_units"),
+    "unit.reopen": _l("%(actor)s reopened the unit %(unit)s."),
+    "unit.reopen:below": _nl("%(actor)s reopened the unit %(unit)s and the %(num)d unit below it.",
+                             "%(actor)s reopened the unit %(unit)s and the %(num)d units below it.", "sub_units"),
     "units.import": _l("%(actor)s imported units from a file: %(created)d created, %(updated)d renamed, "
                        "%(unchanged)d unchanged."),
 }
@@ -116,6 +123,9 @@ LABELS: dict[str, Any] = {
     "unit.create": _l("Unit added"),
     "unit.update": _l("Unit renamed"),
     "unit.delete": _l("Unit deleted"),
+    "unit.move": _l("Unit moved under another unit"),
+    "unit.close": _l("Unit closed"),
+    "unit.reopen": _l("Unit reopened"),
     "units.import": _l("Units imported from a file"),
 }
 
@@ -290,7 +300,7 @@ def _changes(event: AuditEvent, text: _Text) -> list[str]:
                     lines.append(f"{FIELDS[key]}: {text.value(key, new[key])}")
             else:
                 lines.append(f"{FIELDS[key]}: {text.value(key, old.get(key))} → {text.value(key, new.get(key))}")
-    skip = {"unit"} if event.action == "user.move" else set()
+    skip = {"user.move": {"unit"}, "unit.move": {"parent"}}.get(event.action, set())  # said in the sentence
     for key in FIELDS:
         value = d.get(key)
         if key in skip or key not in d:
@@ -373,6 +383,11 @@ def _values(event: AuditEvent, text: _Text) -> tuple[str, dict[str, Any]]:
         names = d.get("names")
         names = names[-1] if isinstance(names, list) and names else names
         v["unit"] = text.unit(refs.units.get(event.target_id), d.get("code"), names)
+        if key == "unit.move":
+            before, after = _sides(d.get("parent"))[0], _sides(d.get("parent"))[-1]
+            v["from_unit"], v["to_unit"] = text.unit_code(before), text.unit_code(after)
+        elif key in ("unit.close", "unit.reopen") and int(d.get("sub_units") or 0) > 0:
+            key, v["sub_units"] = f"{key}:below", int(d["sub_units"])
     elif key == "units.import":
         v.update({k: int(d.get(k) or 0) for k in ("created", "updated", "unchanged")})
     return key, v

@@ -21,7 +21,7 @@ from lms.auth.models import User
 from lms.config import LANGUAGES
 from lms.extensions import db
 from lms.i18n import gettext as _
-from lms.orgs.models import Unit
+from lms.orgs.models import Unit, closed_among
 
 COLUMNS = ("full_name", "username", "unit_code", "language")
 REQUIRED = ("full_name", "unit_code")
@@ -300,6 +300,7 @@ def check_rows(raw: list[RawRow], scope: sa.ColumnElement[bool], default_languag
     """Check every row; generate the missing usernames. Nothing is written."""
     default_language = default_language or current_app.config["LMS_DEFAULT_LOCALE"]
     units = units_by_code((r.values.get("unit_code", "") for r in raw), scope)
+    closed = closed_among((u.id for u in units.values()), above=True)  # share-locked: the confirmation writes next
     taken = taken_usernames()
     explicit: dict[str, int] = {}
     problems: list[Problem] = []
@@ -329,6 +330,8 @@ def check_rows(raw: list[RawRow], scope: sa.ColumnElement[bool], default_languag
             line_problems.append(_("Enter the unit code."))
         elif unit is None:  # unknown, or outside the scope: the same answer, so nothing leaks
             line_problems.append(_("Unknown unit code \"%(code)s\".", code=code))
+        elif unit.id in closed:
+            line_problems.append(_("The unit \"%(code)s\" is closed: it takes no new officials.", code=code))
         language = v.get("language", "").lower() or default_language
         if language not in LANGUAGES:
             line_problems.append(_("Unknown language \"%(lang)s\": use one of %(langs)s.", lang=v.get("language", ""),

@@ -1,7 +1,7 @@
 """A person's data erased (users.erased_at, certificates.holder_erased_at)
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-03 17:00:00
 
 Erasing a person (`flask people erase`, or an admin's button) replaces their name and username
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0012'
-down_revision = '0009'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

@@ -126,6 +126,13 @@ def _world(app, make, course):
                                                   "School No. 5", "Nurlan Abenov")
         calendar_service.save_attendance(trainer_u, session, calendar_service.eligible_learners(trainer_u, session),
                                          {learner.id})
+        from lms.admin import unit_tree
+        district = units_service.create_unit(admin_u, db.session.get(Unit, tree["KZ-A"]), "KZ-A-9",
+                                             {"en": "District 9", "ru": "Район 9"})
+        units_service.create_unit(admin_u, district, "KZ-A-9-1", {"en": "Precinct 9-1", "ru": "Участок 9-1"})
+        unit_tree.move(admin_u, district, db.session.get(Unit, tree["KG-A"]))
+        unit_tree.close(admin_u, district)
+        unit_tree.reopen(admin_u, district)
         unit = units_service.create_unit(admin_u, db.session.get(Unit, tree["KZ-A-1"]), "KZ-A-1-9",
                                          {"en": "Precinct 9", "ru": "Участок 9"})
         units_service.update_names(admin_u, unit, {"en": "Precinct Nine", "ru": "Участок девять"})
@@ -204,6 +211,9 @@ def test_sentences_in_english_and_on_the_assignment_history(app, make, course, d
     assert "Reason: Another person took the quiz" in text
     assert "Aigerim Sadykova changed the role of Olga Petrova (olga.petrova)." in text
     assert "Role: Trainer → Monitor" in text and "Unit: KZ-A (KZ-A) → —" in text
+    assert "Aigerim Sadykova moved the unit District 9 (KZ-A-9) from KZ-A (KZ-A) to KG-A (KG-A)." in text
+    assert "Aigerim Sadykova closed the unit District 9 (KZ-A-9) and the 1 unit below it." in text
+    assert "Aigerim Sadykova reopened the unit District 9 (KZ-A-9) and the 1 unit below it." in text
     assert not CODE.findall(text)
     trainer = Browser(app.test_client())
     trainer.login("trainer")

@@ -18,7 +18,8 @@ def test_staff_pages_fit_a_small_screen(app, make, course, live_server, chromium
     sign_in(page, live_server, "root")
     for path in ("/admin/units", f"/admin/units?unit={tree['KZ-A']}", f"/admin/units?unit={district}",
                  "/admin/staff", "/admin/staff/new", "/admin/audit", "/train/learners", "/train/progress",
-                 "/train/assignments", "/train/sessions", "/train/elections", "/train/overdue"):
+                 "/train/assignments", "/train/sessions", "/train/elections", "/train/overdue",
+                 f"/admin/units/{district}/move", f"/admin/units/{district}/close"):
         page.goto(live_server + path)
         assert page.evaluate("document.documentElement.scrollWidth") <= 320, path
     context.close()

@@ -137,8 +137,8 @@ def test_error_bodies_match_the_spec(app, data):  # noqa: F811
         response_validator(COMPLETION, 404).validate({"error": 400, "message": "x"})
 
 
-VALID_ROW = {"unit": {"code": "KZ", "name": "Kazakhstan", "level": 0}, "learners": 3, "assigned": 3, "started": 2,
-             "completed": 1, "completion_rate": 33.3, "overdue": 2, "average_best_score": 50.0,
+VALID_ROW = {"unit": {"code": "KZ", "name": "Kazakhstan", "level": 0, "closed": False}, "learners": 3, "assigned": 3,
+             "started": 2, "completed": 1, "completion_rate": 33.3, "overdue": 2, "average_best_score": 50.0,
              "first_attempt_pass_rate": 50.0, "median_days_to_complete": 0.0}
 VALID_REPORT = {"unit": None, "module": None, "role": "learner", "date_from": None, "date_to": None,
                 "rows": [VALID_ROW], "total": dict(VALID_ROW, unit=None),
