@@ -84,7 +84,8 @@ def _with_figures(tokens: list[Token], figures: dict[str, str]) -> list[Token]:
                 image = parts[0]
                 alt = _md.renderer.renderInlineAsText(image.children or [], _md.options, {}).strip()
                 block = Token("html_block", "", 0)
-                block.content = _figure_html(figures[str(image.attrs["src"])], alt, str(image.attrs.get("title") or alt))
+                src = figures[str(image.attrs["src"])]
+                block.content = _figure_html(src, alt, str(image.attrs.get("title") or alt))
                 out.append(block)
                 i += 3
                 continue
