@@ -5,11 +5,15 @@ the imported HTML, the question bank as a self-test without answers, and the ans
 very end, on pages of its own. The same texts and fallbacks as the lesson pages: the reader's
 language, else Russian, else English. fpdf2 draws the lesson HTML; the few constructs its HTML
 subset cannot take (markup inside table cells, table wrappers, checklists) are simplified first.
+A lesson's figures (SVG sample forms) are drawn by fpdf2's own SVG support, their text in DejaVu
+Sans; a figure it cannot draw is replaced by its caption and a line saying so.
 """
 from __future__ import annotations
 
 import hashlib
 import html as htmllib
+import io
+import logging
 import random
 import re
 import threading
@@ -28,14 +32,14 @@ from sqlalchemy.orm import undefer
 
 from lms.content import kinds
 from lms.content.languages import language_notice
-from lms.content.models import Lesson, Module, Question, QuestionVersion
+from lms.content.models import Figure, Lesson, Module, Question, QuestionVersion
 from lms.content.render import RENDERING
 from lms.extensions import db
 from lms.i18n import FALLBACK, LANGUAGE_NAMES, pick
 
 FONTS = Path(__file__).resolve().parents[1] / "fonts"
 FAMILY = "dejavu"
-_BOOK_FORMAT = 1  # raise it when the book's layout changes, so that books made before are made again
+_BOOK_FORMAT = 2  # raise it when the book's layout changes, so that books made before are made again
 _INK, _ACCENT = "#000000", "#1d3557"
 
 _WRAPPER = re.compile(r'<div class="table-scroll"[^>]*>(.*?)</div>', re.S)
@@ -46,6 +50,11 @@ _CHECKLIST = re.compile(r"<ul>(\s*<li>(?:\s*<p>)?)\[[ xX]\]")
 _CHECKBOX = re.compile(r"(<li>(?:\s*<p>)?)\[[ xX]\]\s*")
 _TAG = re.compile(r"<[^>]+>")
 _BREAK = re.compile(r"<br\s*/?>")
+_FIGURE = re.compile(r'<figure><img src="\.\./figures/([^"?]+)\?v=[^"]*" alt="([^"]*)"><figcaption>(.*?)</figcaption>'
+                     r"</figure>", re.S)
+_VIEWBOX = re.compile(rb'viewBox="\s*[-\d.]+[\s,]+[-\d.]+[\s,]+([\d.]+)[\s,]+([\d.]+)\s*"')
+_FIGURE_MAX_HEIGHT = 215  # mm: a tall form still leaves room for its caption on the page
+log = logging.getLogger(__name__)
 
 
 class BookPDF(FPDF):
@@ -169,6 +178,11 @@ def module_lessons(module: Module) -> list[Lesson]:
         .options(undefer(Lesson.body_html))))
 
 
+def module_figures(module: Module) -> dict[str, bytes]:
+    """The module's figures: file name -> SVG."""
+    return dict(db.session.execute(sa.select(Figure.name, Figure.svg).where(Figure.module_id == module.id)).all())
+
+
 # Books made lately, by what they are made of: a trainer printing for a session, or a room of officials
 # downloading the same book, waits for it once per process and day. A new import or rendering changes the key.
 _MADE: OrderedDict[str, bytes] = OrderedDict()
@@ -188,7 +202,7 @@ def briefing_book(module: Module, lang: str, today: date) -> tuple[bytes, str]:
         if made is not None:
             _MADE.move_to_end(key)
             return made, key
-    made = make_book(module, lessons, module_questions(module), lang, today)
+    made = make_book(module, lessons, module_questions(module), lang, today, module_figures(module))
     with _MADE_LOCK:
         _MADE[key] = made
         while len(_MADE) > _MADE_SIZE:
@@ -196,8 +210,10 @@ def briefing_book(module: Module, lang: str, today: date) -> tuple[bytes, str]:
     return made, key
 
 
-def make_book(module: Module, lessons: list[Lesson], items: list[Item], lang: str, today: date) -> bytes:
-    """Draw the book: title page, lessons, self-test, then the answer key on pages of its own."""
+def make_book(module: Module, lessons: list[Lesson], items: list[Item], lang: str, today: date,
+              figures: dict[str, bytes] | None = None) -> bytes:
+    """Draw the book: title page, lessons (with their `figures`, file name -> SVG), self-test, then the
+    answer key on pages of its own."""
     with force_locale(lang):
         pdf = BookPDF(pick(module.title, lang).replace("%", "%%") + " · " + gettext("page %(page)s of %(total)s"))
         pdf.set_title(pick(module.title, lang))
@@ -207,7 +223,7 @@ def make_book(module: Module, lessons: list[Lesson], items: list[Item], lang: st
         pdf.set_font(FAMILY, size=11)
         _title_page(pdf, module, lessons, items, lang, today)
         for number, lesson in enumerate(lessons, start=1):
-            _lesson(pdf, lesson, number, len(lessons), lang)
+            _lesson(pdf, lesson, number, len(lessons), lang, figures or {})
         if items:
             _self_test(pdf, items, lang)
             _answer_key(pdf, items, lang)
@@ -258,7 +274,7 @@ def _lesson_title(lesson: Lesson, lang: str) -> str:
     return lesson.title.get(_shown(lesson, lang)) or pick(lesson.title, lang)
 
 
-def _lesson(pdf: BookPDF, lesson: Lesson, number: int, total: int, lang: str) -> None:
+def _lesson(pdf: BookPDF, lesson: Lesson, number: int, total: int, lang: str, figures: dict[str, bytes]) -> None:
     pdf.add_page()
     shown = _shown(lesson, lang)
     head = [_p(gettext("Lesson %(n)s of %(total)s", n=number, total=total)),
@@ -266,7 +282,48 @@ def _lesson(pdf: BookPDF, lesson: Lesson, number: int, total: int, lang: str) ->
     if shown != lang:
         head.append(_p(gettext("This lesson is not yet available in your language; it is shown in %(language)s.",
                                language=LANGUAGE_NAMES[shown])))
-    draw(pdf, "".join(head) + printable(lesson.body_html.get(shown, "")))
+    parts = _FIGURE.split(printable(lesson.body_html.get(shown, "")))
+    draw(pdf, "".join(head) + parts[0])
+    for at in range(1, len(parts), 4):  # name, alt text, caption, then the HTML up to the next figure
+        name, alt, caption = parts[at], htmllib.unescape(parts[at + 1]), htmllib.unescape(parts[at + 2])
+        figure(pdf, figures.get(name), alt, caption)
+        if parts[at + 3].strip():
+            draw(pdf, parts[at + 3])
+
+
+def _register_svg_fonts(pdf: FPDF) -> None:
+    """fpdf2 draws an SVG's text in the family it names; the figures name the generic "sans-serif",
+    which would be Helvetica without Cyrillic: here it is DejaVu Sans."""
+    if "sans-serif" not in pdf.fonts:
+        pdf.add_font("sans-serif", "", str(FONTS / "DejaVuSans.ttf"))
+        pdf.add_font("sans-serif", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+
+
+def figure(pdf: FPDF, svg: bytes | None, alt: str, caption: str) -> bool:
+    """Draw a figure the width of the text (at most _FIGURE_MAX_HEIGHT mm tall) and its caption; if fpdf2
+    cannot draw it, the caption and a line saying so. True if the drawing is in the book."""
+    drawn = False
+    if svg is not None:
+        _register_svg_fonts(pdf)
+        width = pdf.epw
+        box = _VIEWBOX.search(svg)
+        if box and float(box.group(1)) > 0:
+            width = min(width, _FIGURE_MAX_HEIGHT * float(box.group(1)) / float(box.group(2)))
+        svg_log = logging.getLogger("fpdf.svg")
+        level = svg_log.level
+        svg_log.setLevel(logging.ERROR)  # fpdf2 notes every <title> and <desc> it does not draw
+        try:
+            pdf.ln(2)
+            pdf.image(io.BytesIO(svg), x=pdf.l_margin + (pdf.epw - width) / 2, w=width, alt_text=alt)
+            drawn = True
+        except Exception:  # a drawing fpdf2 cannot take must not cost the reader the book
+            log.exception("fpdf2 could not draw a figure (%s)", caption)
+        finally:
+            svg_log.setLevel(level)
+    text = caption if drawn else gettext("Figure: %(caption)s. It could not be printed here; see it on the lesson "
+                                         "page.", caption=caption)
+    draw(pdf, f'<p align="center"><font size="9.5">{_e(text)}</font></p>')
+    return drawn
 
 
 _INSTRUCTIONS = {

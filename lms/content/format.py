@@ -6,6 +6,7 @@ A module is a folder::
     courses/<module-id>/module.yaml          metadata, lesson order, quiz rules
     courses/<module-id>/lessons/<lesson-id>.<lang>.md
     courses/<module-id>/questions.yaml       question bank
+    courses/<module-id>/figures/<name>[.<lang>].svg   drawings the lessons show (lms.content.figures)
 
 See courses/README.md for the full description.
 """
@@ -22,6 +23,7 @@ import yaml
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
+from lms.content import figures as figure_files
 from lms.content import kinds
 from lms.content.letters import letter_reference
 from lms.i18n import FALLBACK, pick  # noqa: F401  (pick is used by the callers of this module too)
@@ -51,6 +53,7 @@ class LessonSpec:
     position: int
     title: dict[str, str]
     body: dict[str, str]  # Markdown source per language, title line removed
+    body_line: dict[str, int] = field(default_factory=dict)  # the file's line on which each body starts
 
 
 @dataclass
@@ -59,6 +62,7 @@ class ModuleSpec:
     data: dict[str, Any]
     lessons: list[LessonSpec] = field(default_factory=list)
     questions: list[dict[str, Any]] = field(default_factory=list)
+    figures: dict[str, bytes] = field(default_factory=dict)  # file name in figures/ -> the SVG
 
 
 class CourseError(Exception):
@@ -197,6 +201,7 @@ def _load_lessons(folder: Path, rel: str, mod: dict[str, Any], doc: _Yaml, probl
         seen.add(lesson_id)
         title: dict[str, str] = {}
         body: dict[str, str] = {}
+        body_line: dict[str, int] = {}
         for lang in LANGUAGES:
             path = files.get((lesson_id, lang))
             frel = f"{rel}/lessons/{lesson_id}.{lang}.md"
@@ -221,8 +226,52 @@ def _load_lessons(folder: Path, rel: str, mod: dict[str, Any], doc: _Yaml, probl
                 problems.append(Problem(frel, 2, "the lesson has a title but no text"))
                 continue
             title[lang], body[lang] = first[2:].strip(), rest.strip() + "\n"
-        lessons.append(LessonSpec(lesson_id, pos, title, body))
+            body_line[lang] = 2 + rest[:len(rest) - len(rest.lstrip())].count("\n")
+        lessons.append(LessonSpec(lesson_id, pos, title, body, body_line))
     return lessons
+
+
+def _load_figures(folder: Path, rel: str, problems: list[Problem]) -> dict[str, bytes]:
+    """The module's figures/<name>[.<lang>].svg files, each checked (lms.content.figures)."""
+    found: dict[str, bytes] = {}
+    figures_dir = folder / "figures"
+    if not figures_dir.is_dir():
+        return found
+    for path in sorted(figures_dir.iterdir()):
+        frel = f"{rel}/figures/{path.name}"
+        match = figure_files.FIGURE_FILE.match(path.name)
+        if not match or (match["lang"] and match["lang"] not in LANGUAGES):
+            problems.append(Problem(frel, 1, "unexpected file; figures are SVG files named <name>.svg, or "
+                                    "<name>.<lang>.svg with lang in " + ", ".join(LANGUAGES)))
+            continue
+        data = path.read_bytes()
+        found_problems = figure_files.svg_problems(data)
+        problems += [Problem(frel, line, message) for line, message in found_problems]
+        if not found_problems:
+            found[path.name] = data
+    return found
+
+
+def _check_figure_references(spec: ModuleSpec, rel: str, names: set[str], problems: list[Problem]) -> None:
+    """Every image in a lesson is a figure of this module that exists, alone in its paragraph, with alt text."""
+    for lesson in spec.lessons:
+        for lang, body in lesson.body.items():
+            frel = f"{rel}/lessons/{lesson.id}.{lang}.md"
+            for ref in figure_files.references(body):
+                line = lesson.body_line.get(lang, 2) + ref.line - 1
+                if not ref.src.startswith("figures/"):
+                    problems.append(Problem(frel, line, f"image '{ref.src}': a lesson shows only figures of its "
+                                            "module, written as figures/<name>.svg"))
+                elif figure_files.resolve(ref.src, lang, names) is None:
+                    problems.append(Problem(frel, line, f"figure '{ref.src}' not found: no file "
+                                            f"{rel}/{ref.src.removesuffix('.svg')}.<lang>.svg or {rel}/{ref.src} "
+                                            "(or the file has problems of its own)"))
+                if not ref.alone:
+                    problems.append(Problem(frel, line, f"figure '{ref.src}' must stand alone in its paragraph "
+                                            "(a blank line before and after it)"))
+                if not ref.alt:
+                    problems.append(Problem(frel, line, f"figure '{ref.src}' has no alt text: write what it shows "
+                                            "between the brackets, ![...](...)"))
 
 
 def _check_question(q: dict[str, Any], idx: int, doc: _Yaml, lesson_ids: set[str]) -> list[Problem]:
@@ -274,6 +323,8 @@ def load_module(folder: Path) -> tuple[ModuleSpec | None, list[Problem]]:
         )
     spec = ModuleSpec(mod["id"], mod)
     spec.lessons = _load_lessons(folder, rel, mod, doc, problems)
+    spec.figures = _load_figures(folder, rel, problems)
+    _check_figure_references(spec, rel, set(spec.figures), problems)
     qdoc = _read_yaml(folder / "questions.yaml", f"{rel}/questions.yaml", problems)
     if qdoc is not None:
         qproblems = _schema_problems(qdoc, "questions.schema.json")

@@ -9,9 +9,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from lms import events
+from lms.content import figures as figure_files
 from lms.content.format import ModuleSpec
-from lms.content.models import Lesson, Module, Question, QuestionVersion
-from lms.content.render import RENDERING, markdown_to_html
+from lms.content.models import Figure, Lesson, Module, Question, QuestionVersion
+from lms.content.render import RENDERING, figure_src, markdown_to_html
 from lms.extensions import db
 from lms.timeutil import utcnow
 
@@ -52,8 +53,9 @@ def import_modules(specs: list[ModuleSpec]) -> ImportReport:
     report = ImportReport()
     for spec in specs:
         values = _module_values(spec)
+        figure_hashes = {name: hashlib.sha256(data).hexdigest() for name, data in spec.figures.items()}
         full_hash = digest({"module": values, "lessons": [(ls.id, ls.title, ls.body) for ls in spec.lessons],
-                            "questions": spec.questions})
+                            "questions": spec.questions, **({"figures": figure_hashes} if figure_hashes else {})})
         module = db.session.scalar(sa.select(Module).where(Module.slug == spec.id))
         if module is None:
             module = Module(slug=spec.id, version=1, content_hash=full_hash, **values)
@@ -61,7 +63,7 @@ def import_modules(specs: list[ModuleSpec]) -> ImportReport:
             db.session.flush()
             report.created.append(spec.id)
         elif module.content_hash == full_hash and module.active:
-            _sync_lessons(module, spec)  # the same files: only a newer rendering changes the saved lessons
+            _sync_lessons(module, spec, figure_hashes)  # the same files: only a newer rendering changes them
             report.unchanged.append(spec.id)
             continue
         else:
@@ -72,7 +74,8 @@ def import_modules(specs: list[ModuleSpec]) -> ImportReport:
             module.active = True
             module.updated_at = utcnow()
             report.updated.append(spec.id)
-        _sync_lessons(module, spec)
+        _sync_figures(module, spec, figure_hashes)
+        _sync_lessons(module, spec, figure_hashes)
         report.new_question_versions += _sync_questions(module, spec)
     db.session.flush()
     # lesson counts may have changed for learners who have these modules
@@ -81,13 +84,38 @@ def import_modules(specs: list[ModuleSpec]) -> ImportReport:
     return report
 
 
-def _sync_lessons(module: Module, spec: ModuleSpec) -> None:
+def _sync_figures(module: Module, spec: ModuleSpec, hashes: dict[str, str]) -> None:
+    """Store the module's figure files; a file gone from figures/ is deleted (no lesson can show it)."""
+    existing = {f.name: f for f in db.session.scalars(sa.select(Figure).where(Figure.module_id == module.id))}
+    for name, data in spec.figures.items():
+        figure = existing.pop(name, None)
+        if figure is None:
+            db.session.add(Figure(module_id=module.id, name=name, svg=data, content_hash=hashes[name]))
+        elif figure.content_hash != hashes[name]:
+            figure.svg, figure.content_hash = data, hashes[name]
+    for figure in existing.values():
+        db.session.delete(figure)
+
+
+def _figure_addresses(body: str, lang: str, hashes: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """For markdown_to_html: each figure the lesson text shows, as written -> its address with its hash."""
+    found = {}
+    for ref in figure_files.references(body):
+        name = figure_files.resolve(ref.src, lang, frozenset(hashes))
+        if name is not None:
+            found[ref.src] = figure_src(name, hashes[name])
+    return tuple(sorted(found.items()))
+
+
+def _sync_lessons(module: Module, spec: ModuleSpec, figure_hashes: dict[str, str]) -> None:
     existing = {
         lesson.slug: lesson for lesson in db.session.scalars(sa.select(Lesson).where(Lesson.module_id == module.id))
     }
     for lesson_spec in spec.lessons:
-        html = {lang: markdown_to_html(text, lang) for lang, text in lesson_spec.body.items()}
-        h = digest([lesson_spec.title, lesson_spec.body, RENDERING])
+        shown = {lang: _figure_addresses(text, lang, figure_hashes) for lang, text in lesson_spec.body.items()}
+        html = {lang: markdown_to_html(text, lang, shown[lang]) for lang, text in lesson_spec.body.items()}
+        extra = [{lang: dict(pairs) for lang, pairs in shown.items() if pairs}] if any(shown.values()) else []
+        h = digest([lesson_spec.title, lesson_spec.body, RENDERING, *extra])
         lesson = existing.pop(lesson_spec.id, None)
         if lesson is None:
             db.session.add(Lesson(module_id=module.id, slug=lesson_spec.id, position=lesson_spec.position,

@@ -57,6 +57,20 @@ class Lesson(db.Model):
     module: Mapped[Module] = relationship(back_populates="lessons")
 
 
+class Figure(db.Model):
+    """A module's SVG drawing (courses/<module>/figures/<name>), stored by `courses import`, so that
+    serving it reads no file; the lessons' HTML names it with its content hash."""
+
+    __tablename__ = "figures"
+    __table_args__ = (sa.UniqueConstraint("module_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    module_id: Mapped[int] = mapped_column(sa.ForeignKey("modules.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(sa.String(80))  # the file name: results-protocol.ru.svg
+    svg: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    content_hash: Mapped[str] = mapped_column(sa.String(64))  # SHA-256 of the file
+
+
 class Question(db.Model):
     __tablename__ = "questions"
     __table_args__ = (sa.UniqueConstraint("module_id", "slug"),)

@@ -5,7 +5,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the learner's pages under /learn (certificates, the briefing book and offline use add
+    """Register the learner's pages under /learn (certificates, the briefing book, figures and offline use add
     their routes to the same blueprint), the service worker and the manifest at the root, the public
     check of certificates at /verify with the signing keys and the offline check, `flask certificates
     ...`, and the issue of a certificate on each completion; check the signing key settings."""
@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
         briefing_views,
         certificate_records,
         certificates,
+        figure_views,
         offline_check,
         offline_views,
         rules,

@@ -248,3 +248,38 @@ def test_every_construct_a_lesson_may_hold_is_drawn_with_its_text(app, database)
                      "Where it comes from", "the real figure", "the law (https://example.org/l)",
                      "Қазақша: әңғөқұүһі. Oʻzbekcha: oʻgʻil. Türkmençe: ýäňžş. Тоҷикӣ: ҳҷӣӯқғ."):
         assert expected in text, expected
+
+
+def test_the_book_draws_the_sample_forms_of_the_lessons(app, browser, make, database):
+    """fpdf2 draws the SVG figures, their Cyrillic text included; the caption follows each one."""
+    ids = _import_real_courses(app)
+    learner = make.user("ann", locale="ru")
+    make.assign(ids["polling-and-count"], user=learner)
+    make.assign(ids["mobile-ballot-box"], user=learner)
+    browser.login("ann")
+    ru = pdf_text(browser.get(BOOK.format(slug="polling-and-count") + "?lang=ru").data)
+    assert "Образец — официальная форма в вашей стране может отличаться" in ru
+    assert "1000 = 640 + 20 + 4 + 336" in ru and "648 = 300 + 210 + 138" in ru
+    assert "Образец протокола, заполненный цифрами из примера расчёта" in ru  # the caption
+    en = pdf_text(browser.get(BOOK.format(slug="polling-and-count") + "?lang=en").data)
+    assert "Sample — your country's official form may differ" in en and "1,000 = 640 + 20 + 4 + 336" in en
+    kk = pdf_text(browser.get(BOOK.format(slug="mobile-ballot-box") + "?lang=kk").data)
+    assert "АКТ ПЛОМБИРОВАНИЯ ПЕРЕНОСНОГО ЯЩИКА" in kk  # no Kazakh drawing: the Russian one, as on the page
+    assert "Бір шығудың пломбалау актісінің үлгісі" in kk
+
+
+def test_a_figure_fpdf_cannot_draw_leaves_its_caption_and_says_so(app):
+    from lms.content.briefing import FAMILY, BookPDF, figure
+
+    with app.test_request_context():
+        pdf = BookPDF("sample · %(page)s / %(total)s")
+        pdf.add_page()
+        pdf.set_font(FAMILY, size=11)
+        no_size = b'<svg xmlns="http://www.w3.org/2000/svg"><title>t</title><rect width="5" height="5"/></svg>'
+        assert figure(pdf, no_size, "A form", "Sample complaint form") is False
+        drawn = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 5"><title>t</title>'
+                 '<text x="1" y="4" font-size="2" font-family="sans-serif">Жалоба</text></svg>').encode()
+        assert figure(pdf, drawn, "A form", "Drawn one") is True
+        text = pdf_text(bytes(pdf.output()))
+    assert "Figure: Sample complaint form. It could not be printed here; see it on the lesson page." in text
+    assert "Жалоба" in text and "Drawn one" in text
