@@ -21,6 +21,8 @@ def editions():
         found |= {(module_id, lang) for lang in langs if lang in NATIONAL}
     found |= {(m, lang) for m, langs in TRANSLATED.items() for lang in langs}
     return sorted(found)
+
+
 # the mobile box in each glossary, which module 1 must use
 MOBILE_BOX = {"kk": "жылжымалы жәшік", "ky": "көчмө куту", "uz": "ko‘chma saylov qutisi", "tg": "қуттии сайёр",
               "tk": "göçme sandyk"}
