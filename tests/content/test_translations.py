@@ -4,9 +4,25 @@ Numbers, answers and option lengths are checked for every language by test_curri
 import pytest
 import yaml
 
-from tests.content.test_curriculum import COURSES, curriculum, texts
+from tests.content.test_curriculum import COURSES, MODULES, NATIONAL, curriculum, texts
 
-TRANSLATED = {"mobile-ballot-box": ("kk", "ky", "uz", "tg", "tk"), "polling-and-count": ("kk", "ky")}
+# the editions that must exist; any other national language found in a module is checked as well
+TRANSLATED = {"mobile-ballot-box": NATIONAL, "polling-and-count": NATIONAL}
+
+
+def editions():
+    """(module, language) for every national language a module carries anywhere (a lesson file or a text),
+    and for every edition listed in TRANSLATED: a module is either complete in a language or has none of it."""
+    found = set()
+    for module_id in MODULES:
+        m = curriculum()[module_id]
+        langs = {lang for lesson in m.lessons for lang in lesson.body}
+        langs |= {lang for _path, text in list(texts(m.data)) + list(texts(m.questions)) for lang in text}
+        found |= {(module_id, lang) for lang in langs if lang in NATIONAL}
+    found |= {(m, lang) for m, langs in TRANSLATED.items() for lang in langs}
+    return sorted(found)
+
+
 # the mobile box in each glossary, which module 1 must use
 MOBILE_BOX = {"kk": "жылжымалы жәшік", "ky": "көчмө куту", "uz": "ko‘chma saylov qutisi", "tg": "қуттии сайёр",
               "tk": "göçme sandyk"}
@@ -16,7 +32,7 @@ def glossary(lang):
     return yaml.safe_load((COURSES / "glossary" / f"{lang}.yaml").read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize(("module_id", "lang"), [(m, lang) for m, langs in TRANSLATED.items() for lang in langs])
+@pytest.mark.parametrize(("module_id", "lang"), editions())
 def test_every_text_and_lesson_is_translated(module_id, lang):
     m = curriculum()[module_id]
     found = list(texts(m.data)) + list(texts(m.questions))
@@ -44,3 +60,13 @@ def test_each_glossary_names_the_core_terms_and_module_one_uses_them(lang):
     assert MOBILE_BOX[lang].lower() in module_one
     avoid = [a.lower() for t in g["terms"] for a in t.get("avoid", [])]
     assert not [a for a in avoid if a in " ".join(module_one.split())]
+
+
+@pytest.mark.parametrize(("module_id", "lang"), editions())
+def test_no_edition_uses_a_term_its_glossary_avoids(module_id, lang):
+    m = curriculum()[module_id]
+    parts = [lesson.title.get(lang, "") + "\n" + lesson.body.get(lang, "") for lesson in m.lessons]
+    parts += [text.get(lang, "") for _path, text in list(texts(m.data)) + list(texts(m.questions))]
+    edition = " ".join(" ".join(parts).lower().split())
+    avoid = [a.lower() for t in glossary(lang)["terms"] for a in t.get("avoid", [])]
+    assert not [a for a in avoid if a in edition], (module_id, lang)
