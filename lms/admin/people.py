@@ -79,6 +79,7 @@ def export(user: User) -> dict[str, Any]:
     modules = {m.id: m for m in db.session.scalars(sa.select(Module))}
 
     def module(module_id: int | None) -> str | None:
+        """A module's id as its slug (None for a module no longer there)."""
         return modules[module_id].slug if module_id in modules else None
 
     assignments = db.session.scalars(sa.select(Assignment).where(

@@ -27,14 +27,24 @@
     return Array.prototype.map.call(document.querySelectorAll("link[rel=stylesheet], script[src]"),
                                     function (el) { return el.href || el.src; });
   }
+  var FIGURE = /src="(\.\.\/figures\/[^"]+)"/g;  // a lesson's sample documents (lms/content/figures.py)
   function saveAll(name, urls) {
     return caches.open(name).then(function (cache) {
-      return Promise.all(urls.map(function (url) {
+      function keep(url) {
         return fetch(url, {credentials: "same-origin", cache: "no-cache", headers: {"X-Offline-Save": "1"}}).then(function (response) {
           if (!response.ok || response.redirected) throw new Error(url);
-          return cache.put(url, response);
+          var figures = [];
+          if ((response.headers.get("Content-Type") || "").indexOf("text/html") === 0) {
+            figures = response.clone().text().then(function (html) {
+              var found = [], match;
+              while ((match = FIGURE.exec(html))) found.push(new URL(match[1].replace(/&amp;/g, "&"), new URL(url, location.href)).href);
+              return Promise.all(found.map(keep));
+            });
+          }
+          return Promise.all([cache.put(url, response), figures]);
         });
-      })).then(function () { return cache.keys(); }).then(function (keys) {
+      }
+      return Promise.all(urls.map(keep)).then(function () { return cache.keys(); }).then(function (keys) {
         return Promise.all(keys.map(function (key) {
           return cache.match(key).then(function (r) { return r.blob(); }).then(function (b) { return b.size; });
         })).then(function (sizes) { return {pages: urls.length - assets().length, bytes: sizes.reduce(function (a, b) { return a + b; }, 0)}; });

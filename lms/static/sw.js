@@ -4,6 +4,7 @@
 "use strict";
 
 var LESSON = /^\/learn\/modules\/[^/]+\/lessons\/[^/]+$/;
+var FIGURE = /^\/learn\/modules\/[^/]+\/figures\/[^/]+$/;  // named by a hash of their content too
 
 self.addEventListener("install", function () { self.skipWaiting(); });
 self.addEventListener("activate", function (event) { event.waitUntil(self.clients.claim()); });
@@ -13,8 +14,8 @@ self.addEventListener("fetch", function (event) {
   if (request.method !== "GET") return;
   var url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
-  if (url.pathname.indexOf("/static/") === 0) {
-    // assets are named by a hash of their content (?v=...): a saved copy is the same file
+  if (url.pathname.indexOf("/static/") === 0 || FIGURE.test(url.pathname)) {
+    // assets and figures are named by a hash of their content (?v=...): a saved copy is the same file
     event.respondWith(caches.match(request).then(function (saved) { return saved || fetch(request); }));
     return;
   }

@@ -123,3 +123,28 @@ def test_an_observer_who_opened_the_offline_check_once_can_check_a_qr_code_with_
     page.wait_for_selector("#result.good")
     assert NAME in page.inner_text("#result")
     context.close()
+
+
+def test_a_saved_lesson_shows_its_sample_document_offline(app, make, database, tmp_path, live_server, chromium):
+    from lms.content.models import Module
+    from tests.content.test_figures import _import, _with_figure
+
+    _import(app, _with_figure(tmp_path))
+    with app.app_context():
+        module_id = db.session.scalar(sa.select(Module.id).where(Module.slug == "sample-module"))
+    make.assign(module_id, user=make.user("ann", locale="ru"))
+    context = chromium.new_context(viewport={"width": 360, "height": 740}, locale="ru-RU")
+    page = context.new_page()
+    sign_in(page, live_server, "ann")
+    page.goto(live_server + MODULE)
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.click("[data-action=save]")
+    page.locator(".offline-state").filter(has_text=re.compile(r"\d+ кБ")).wait_for()
+    page.reload()
+    context.set_offline(True)
+    page.goto(live_server + MODULE + "/lessons/first")
+    figure = page.locator("figure img")
+    figure.wait_for()
+    _until(page, "(() => { const i = document.querySelector('figure img'); "
+                 "return Promise.resolve(i.complete && i.naturalWidth > 0); })()")
+    context.close()
