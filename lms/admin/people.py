@@ -79,6 +79,7 @@ def export(user: User) -> dict[str, Any]:
     modules = {m.id: m for m in db.session.scalars(sa.select(Module))}
 
     def module(module_id: int | None) -> str | None:
+        """The slug of a module, which names it in the export (None: deleted since)."""
         return modules[module_id].slug if module_id in modules else None
 
     assignments = db.session.scalars(sa.select(Assignment).where(
