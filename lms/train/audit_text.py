@@ -86,6 +86,10 @@ SENTENCES: dict[str, Any] = {
     "unit.delete": _l("%(actor)s deleted the unit %(unit)s."),
     "units.import": _l("%(actor)s imported units from a file: %(created)d created, %(updated)d renamed, "
                        "%(unchanged)d unchanged."),
+    "module.publish": _l("%(actor)s published the module “%(module)s”: trainers can assign it."),
+    "module.unpublish": _l("%(actor)s unpublished the module “%(module)s”: it can no longer be newly assigned."),
+    "courses.import": _l("%(actor)s imported the course files. Modules created: %(created)d, updated: %(updated)d, "
+                         "unchanged: %(unchanged)d."),
 }
 
 GENERIC = _l("%(actor)s made a change (%(action)s) to %(target)s.")
@@ -117,6 +121,9 @@ LABELS: dict[str, Any] = {
     "unit.update": _l("Unit renamed"),
     "unit.delete": _l("Unit deleted"),
     "units.import": _l("Units imported from a file"),
+    "module.publish": _l("Module published"),
+    "module.unpublish": _l("Module unpublished"),
+    "courses.import": _l("Course files imported"),
 }
 
 FIELDS: dict[str, Any] = {
@@ -373,7 +380,7 @@ def _values(event: AuditEvent, text: _Text) -> tuple[str, dict[str, Any]]:
         names = d.get("names")
         names = names[-1] if isinstance(names, list) and names else names
         v["unit"] = text.unit(refs.units.get(event.target_id), d.get("code"), names)
-    elif key == "units.import":
+    elif key in ("units.import", "courses.import"):
         v.update({k: int(d.get(k) or 0) for k in ("created", "updated", "unchanged")})
     return key, v
 
