@@ -13,7 +13,6 @@ from lms.admin.views import bp
 from lms.core.templating import current_lang
 from lms.extensions import db
 from lms.i18n import gettext as _
-from lms.i18n import ngettext
 from lms.train.accounts_forms import ActionForm
 from lms.train.scope import admin_required
 
@@ -91,10 +90,8 @@ def courses_import():
               "error")
         return redirect(url_for("admin.courses"), 303)
     report = outcome.report
-    flash(" ".join([
-        ngettext("%(num)d module created,", "%(num)d modules created,", len(report.created)),
-        ngettext("%(num)d updated,", "%(num)d updated,", len(report.updated)),
-        ngettext("%(num)d unchanged.", "%(num)d unchanged.", len(report.unchanged)),
-        ngettext("%(num)d new question version.", "%(num)d new question versions.", report.new_question_versions),
-    ]), "success")
+    flash(_("The course files have been imported. Modules created: %(created)d, updated: %(updated)d, "
+            "unchanged: %(unchanged)d. New question versions: %(versions)d.", created=len(report.created),
+            updated=len(report.updated), unchanged=len(report.unchanged), versions=report.new_question_versions),
+          "success")
     return redirect(url_for("admin.courses"), 303)
