@@ -1,5 +1,6 @@
 """One learner's simultaneous requests (two tabs, a double click, a retry on a slow link) while a
-trainer assigns a module to the learner's oblast: on PostgreSQL, with real parallel connections.
+trainer assigns a module to the learner's oblast, an administrator's unpublish racing a trainer's
+assignment, and more: on PostgreSQL, with real parallel connections.
 
 SQLite serialises every writer, so these races exist only on PostgreSQL; the test is skipped
 without it (and required in CI, see conftest)."""
@@ -7,12 +8,14 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy as sa
 
 from lms.auth.models import Role, User
+from lms.content.models import Module
 from lms.extensions import db
 from lms.learn.models import Assignment, LessonCompletion, QuizAttempt
 from lms.progress import rebuild
@@ -454,6 +457,95 @@ def test_a_precinct_closed_while_accounts_and_assignments_are_made_there(app, ma
         assigned = db.session.scalars(sa.select(Assignment.created_at).where(Assignment.unit_id == precinct)).all()
         assert all(at <= closed_at for at in created + assigned)
         assert len(created) == sum(r.status_code == 303 for r in responses[:2])
+
+
+def _after(seconds: float, job):
+    """The job, started `seconds` after the others (so that it meets them inside their transaction)."""
+    def later():
+        time.sleep(seconds)
+        return job()
+    return later
+
+
+def test_an_unpublish_racing_a_bulk_assignment_never_leaves_an_assignment_made_after_it(app, make, course,
+                                                                                          postgres_only,
+                                                                                          monkeypatch):
+    """Both paths lock the module's row: an assignment that read the module as published is committed
+    before the unpublish writes, and one that comes while an unpublish is under way waits for it and is
+    refused on the form. Each side is slowed inside its transaction, so that the other one meets it."""
+    from lms.admin import courses_service
+    from lms.train import assign_service
+    from lms.train.models import AuditEvent
+
+    units = make.tree()
+    for n in range(12):
+        make.user(f"official{n}", unit=units["KZ-A-1-2"])
+    make.user("trainer", role=Role.TRAINER, unit=units["KZ-A"])
+    make.user("admin", role=Role.ADMIN)
+    trainer, admin = _signed_in(app, "trainer"), _signed_in(app, "admin")
+    slow = {"assign": False, "unpublish": False}
+    scoped_units, real_audit = assign_service._scoped_units, courses_service.audit
+
+    def slow_units(*args, **kwargs):
+        """After the module's check, before the assignments are written."""
+        if slow["assign"]:
+            time.sleep(0.6)
+        return scoped_units(*args, **kwargs)
+
+    class SlowAudit:
+        @staticmethod
+        def record(*args, **kwargs):
+            """After the unpublish is written, before it is committed."""
+            real_audit.record(*args, **kwargs)
+            db.session.flush()
+            if slow["unpublish"]:
+                time.sleep(0.6)
+
+    monkeypatch.setattr(assign_service, "_scoped_units", slow_units)
+    monkeypatch.setattr(courses_service, "audit", SlowAudit)
+
+    def assign(unit: str):
+        token = csrf_from(trainer.get("/train/assignments/new").get_data(as_text=True))
+        return lambda: trainer.client.post("/train/assignments/new", data={
+            "csrf_token": token, "modules": [str(course)], "units": [str(units[unit])], "due": "none"})
+
+    def action(name: str):
+        token = csrf_from(admin.get("/admin/courses").get_data(as_text=True))
+        return lambda: admin.client.post(f"/admin/courses/{SLUG}/{name}", data={"csrf_token": token})
+
+    def made_while_unpublished() -> list:
+        """The assignments of the module made while it was unpublished (by the audit log's times)."""
+        with app.app_context():
+            created = db.session.scalars(sa.select(Assignment.created_at).where(Assignment.module_id == course)).all()
+            changes = db.session.execute(sa.select(AuditEvent.action, AuditEvent.at).where(
+                AuditEvent.action.in_(("module.publish", "module.unpublish"))).order_by(AuditEvent.at)).all()
+        windows, start = [], None
+        for name, at in changes:
+            if name == "module.unpublish":
+                start = at
+            elif start is not None:
+                windows.append((start, at))
+                start = None
+        if start is not None:
+            windows.append((start, None))
+        return [at for at in created if any(s < at and (e is None or at < e) for s, e in windows)]
+
+    # 1. The assignment first: the unpublish waits for it, then both are done, in that order.
+    slow.update(assign=True, unpublish=False)
+    made, unpublished = _run_together([assign("KZ-A"), _after(0.15, action("unpublish"))])
+    assert (made.status_code, unpublished.status_code) == (303, 303), made.get_data(as_text=True)[:300]
+    assert made_while_unpublished() == []
+    assert admin.post(f"/admin/courses/{SLUG}/publish", from_page="/admin/courses").status_code == 303
+
+    # 2. The unpublish first: the assignment waits for it, reads the module as unpublished, and is refused.
+    slow.update(assign=False, unpublish=True)
+    unpublished, refused = _run_together([action("unpublish"), _after(0.15, assign("KZ-A-1"))])
+    assert unpublished.status_code == 303
+    assert refused.status_code == 200 and "no longer offered for assignment" in refused.get_data(as_text=True)
+    assert made_while_unpublished() == []
+    with app.app_context():
+        assert db.session.scalars(sa.select(Assignment.unit_id)).all() == [units["KZ-A"]]
+        assert db.session.scalar(sa.select(Module.published).where(Module.id == course)) is False
         outcome = rebuild.check(limit=5)
         db.session.rollback()
     assert outcome.count == 0, "\n".join(map(str, outcome.differences))

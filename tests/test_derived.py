@@ -23,7 +23,7 @@ from lms.train import accounts_service, assign_service, calendar_service
 from tests.conftest import FIXTURES, truncate_all
 
 OPS = ("assign_unit", "assign_learner", "withdraw", "due_date", "move", "deactivate", "reactivate",
-       "read", "submit", "attendance", "reimport", "grant", "create", "move_unit")
+       "read", "submit", "attendance", "reimport", "grant", "create", "move_unit", "publish")
 
 # the learner's own operations are the most frequent, as in life
 WEIGHTED = OPS + ("assign_unit", "read", "read", "read", "submit", "submit", "submit", "move_unit")
@@ -116,7 +116,10 @@ class World:
     def _assign_learner(self, admin, rng):
         learner = self._learner(rng)
         if learner:
-            assign_service.create(admin, [rng.choice(self.modules)], [], [learner.id], self._rule(rng))
+            try:
+                assign_service.create(admin, [rng.choice(self.modules)], [], [learner.id], self._rule(rng))
+            except assign_service.AssignError:  # an unpublished module
+                pass
 
     def _withdraw(self, admin, rng):
         if a := self._live(rng):
@@ -204,6 +207,12 @@ class World:
         parents = [u for u in db.session.scalars(sa.select(Unit).where(Unit.level == unit.level - 1)
                                                  .order_by(Unit.id)) if u.id != unit.parent_id]
         unit_tree.move(admin, unit, rng.choice(parents))
+
+    def _publish(self, admin, rng):
+        """Unpublish a module, or publish it again: its learners keep it, so their progress stays."""
+        from lms.admin import courses_service
+        module = self._module(rng)
+        courses_service.set_published(admin, module, not module.published)
 
     def _grant(self, admin, rng):
         learner, module = self._learner(rng), self._module(rng)

@@ -23,7 +23,7 @@ bp = Blueprint("admin", __name__)
 @bp.get("/")
 @admin_required
 def index():
-    """The administrator's pages: audit log, staff accounts, monitors, organisation units (GET; admins)."""
+    """The administrator's pages: audit log, staff accounts, monitors, organisation units, courses (GET; admins)."""
     return render_template("admin/index.html")
 
 

@@ -1,4 +1,10 @@
-"""Imported course content. Questions are versioned; attempts point at a version."""
+"""Imported course content. Questions are versioned; attempts point at a version.
+
+A module has two flags. `active`: it was imported from the course files (the importer sets it; a
+learner's pages and the reports show only active modules). `published`: an administrator offers
+it for new assignments (lms.admin.courses_service); unpublishing changes nothing for the learners
+who already have it, so the derived tables do not depend on it.
+"""
 from __future__ import annotations
 
 from datetime import datetime
@@ -29,6 +35,7 @@ class Module(db.Model):
     version: Mapped[int] = mapped_column(default=1)
     content_hash: Mapped[str] = mapped_column(sa.String(64))
     active: Mapped[bool] = mapped_column(default=True)
+    published: Mapped[bool] = mapped_column(default=True, server_default=sa.true())  # offered for new assignments
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     lessons: Mapped[list[Lesson]] = relationship(

@@ -4,6 +4,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 
@@ -11,7 +13,7 @@ from babel import Locale
 from babel.dates import format_skeleton
 from babel.numbers import format_percent as babel_format_percent
 from flask import Flask, g, request
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import force_locale, format_date, format_datetime, format_decimal, get_locale
 
 from lms.i18n import LANGUAGE_NAMES, pick
 
@@ -23,6 +25,25 @@ def current_lang() -> str:
     except AttributeError:
         g._lms_lang = str(get_locale() or "ru")
         return g._lms_lang
+
+
+_REQUEST_CACHES = ("_lms_lang", "_lms_translations", "_lms_dates")  # what the request keeps of its language
+
+
+@contextmanager
+def shown_in(lang: str) -> Iterator[None]:
+    """Render as a reader of `lang` would see it, inside a request in another language: the interface's
+    words, the course texts and the formats of numbers and dates. The request's own language is back after."""
+    saved = {name: g.pop(name) for name in _REQUEST_CACHES if name in g}
+    try:
+        with force_locale(lang):
+            g._lms_lang = lang
+            yield
+    finally:
+        for name in _REQUEST_CACHES:
+            g.pop(name, None)
+        for name, value in saved.items():
+            setattr(g, name, value)
 
 
 def format_date_cached(d, fmt: str = "medium") -> str:

@@ -29,6 +29,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(offline_views.root_bp)  # /sw.js and /manifest.webmanifest, at the root
     app.cli.add_command(certificates_cli)
     events.module_completed.connect(certificate_records.on_module_completed, weak=False)
+    app.add_template_global(views.learn_url, "learn_url")
     app.add_template_global(rules.shown_status, "shown_status")  # the same rules in templates
     app.add_template_global(rules.label, "status_label")
     app.add_template_global(rules.FILTER_LABELS, "status_filter_labels")

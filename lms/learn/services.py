@@ -129,6 +129,13 @@ def lesson_page(user: User, module_slug: str, lesson_slug: str, lang: str) -> Le
                       bool(first.assigned) or user.role in (Role.TRAINER, Role.ADMIN), first.since, rows, langs)
 
 
+def lesson_text(bodies: dict[str, str | None], lang: str) -> tuple[str, str]:
+    """(the language a lesson is shown in to a reader of `lang`, its HTML): `lang` where the lesson has
+    it, else Russian, else English; courses check requires English and Russian, so one is there."""
+    langs = tuple(dict.fromkeys((lang, *FALLBACK)))
+    return next(((code, text) for code in langs if (text := bodies.get(code))), (langs[-1], ""))
+
+
 def access(user: User, module: Module) -> tuple[bool, date | None]:
     """(may `user` open `module`, the day from which their work on it counts)."""
     if not module.active:
@@ -419,6 +426,11 @@ def save_answers(attempt: QuizAttempt, form: Any) -> bool:
     return True
 
 
+def score_of(credits: list[float]) -> float:
+    """An attempt's score in percent, to one decimal, from the credit (0 to 1) of each of its questions."""
+    return round(100 * sum(credits) / len(credits), 1) if credits else 0.0
+
+
 def submit_attempt(attempt: QuizAttempt, user: User, at: datetime | None = None) -> bool:
     """Grade and close the attempt, as finished now or at `at` (an attempt taken offline, sent
     later). Returns False if it was already submitted (no second grading)."""
@@ -426,12 +438,9 @@ def submit_attempt(attempt: QuizAttempt, user: User, at: datetime | None = None)
     db.session.refresh(attempt)
     db.session.scalars(sa.select(AttemptItem).where(AttemptItem.attempt_id == attempt.id)  # the answers as
                        .execution_options(populate_existing=True)).all()  # stored now, not as first read
-    total = 0.0
     for item in attempt.items:
-        outcome = kinds.get(item.version.kind).grade(item.version.data, item.answer, item.layout)
-        item.credit = outcome.credit
-        total += outcome.credit
-    score = round(100 * total / len(attempt.items), 1) if attempt.items else 0.0
+        item.credit = kinds.get(item.version.kind).grade(item.version.data, item.answer, item.layout).credit
+    score = score_of([item.credit for item in attempt.items])
     now = at or utcnow()
     # Only the first submission wins, even when two requests race.
     result = db.session.execute(
@@ -511,13 +520,20 @@ def question_lessons(data: dict[str, Any], lessons: dict[str, Lesson]) -> list[L
     return [lessons[topic]] if topic in lessons else []
 
 
+def review_items(module: Module, items: list[AttemptItem]) -> list[ReviewItem]:
+    """The items of an attempt as its result page shows them: each graded on the question version it
+    was drawn in (not the module's current one), with the lessons behind it."""
+    by_slug = {lesson.slug: lesson for lesson in module.lessons}
+    out = []
+    for number, item in enumerate(items, start=1):
+        data, kind = item.version.data, kinds.get(item.version.kind)
+        out.append(ReviewItem(number, item, data, kind.grade(data, item.answer, item.layout),
+                              question_lessons(data, by_slug), kind.describe(data, item.answer, item.layout)))
+    return out
+
+
 def attempt_result(attempt: QuizAttempt, learner: User) -> AttemptResult:
     """Everything the result page of a submitted attempt shows, for the learner who made it."""
     module = attempt.module
-    by_slug = {lesson.slug: lesson for lesson in module.lessons}
-    items = []
-    for number, item in enumerate(attempt.items, start=1):
-        data, kind = item.version.data, kinds.get(item.version.kind)
-        items.append(ReviewItem(number, item, data, kind.grade(data, item.answer, item.layout),
-                                question_lessons(data, by_slug), kind.describe(data, item.answer, item.layout)))
-    return AttemptResult(attempt, module_progress(learner, module), items, open_attempt(learner, module))
+    return AttemptResult(attempt, module_progress(learner, module), review_items(module, attempt.items),
+                         open_attempt(learner, module))

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -16,6 +16,14 @@ from lms.learn import certificate_records, rules, services
 from lms.learn.models import QuizAttempt
 
 bp = Blueprint("learn", __name__)
+
+
+def learn_url(endpoint: str, **values) -> str:
+    """`url_for` for the links and forms of the learner's pages (a template global). An admin's preview
+    of a module (lms.admin.course_preview) renders the same templates with `g.learn_urls` set, which
+    points them at the preview's own pages, so that nothing is recorded."""
+    rewrite = g.get("learn_urls")
+    return rewrite(endpoint, **values) if rewrite is not None else url_for(endpoint, **values)
 
 
 def _module_or_404(slug: str) -> Module:
@@ -77,9 +85,8 @@ def lesson(slug: str, lesson_slug: str):
     if not rules.counts(current.completed_at, page.since) and request.headers.get("X-Offline-Save") != "1":
         services.mark_lesson_read(current_user, db.session.get(Lesson, current.id), page.since)
         db.session.commit()
-    # courses check requires English and Russian, so one of these is always there
-    shown, body = next(((code, text) for code in page.langs if (text := getattr(current, f"body_{code}"))),
-                       (page.langs[-1], ""))
+    shown, body = services.lesson_text({code: getattr(current, f"body_{code}") for code in page.langs},
+                                       current_lang())
     return render_template("learn/lesson.html", module=page.module, lesson=current, index=index, total=len(lessons),
                            shown=shown, body=body,
                            previous=lessons[index - 1] if index else None,

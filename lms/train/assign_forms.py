@@ -127,10 +127,13 @@ def as_choices(pairs: list[tuple[int, str]]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-def module_choices(lang: str) -> list[tuple[int, str]]:
-    """(id, title in `lang`) of the active modules, in course order."""
-    modules = db.session.scalars(sa.select(Module).where(Module.active).order_by(Module.position, Module.id))
-    return [(m.id, pick(m.title, lang)) for m in modules]
+def module_choices(lang: str, published_only: bool = False) -> list[tuple[int, str]]:
+    """(id, title in `lang`) of the active modules, in course order; with `published_only`, only those
+    an administrator offers for new assignments (filters and sessions keep the unpublished ones)."""
+    query = sa.select(Module).where(Module.active).order_by(Module.position, Module.id)
+    if published_only:
+        query = query.where(Module.published)
+    return [(m.id, pick(m.title, lang)) for m in db.session.scalars(query)]
 
 
 def units_in_tree_order(user: User, max_level: int = 3, open_only: bool = False) -> list[Unit]:

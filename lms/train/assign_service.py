@@ -227,12 +227,28 @@ def learners_by_username(actor: User, usernames: Iterable[str]) -> dict[str, Use
     return {u.username: u for u in db.session.scalars(learners_query(actor).where(User.username.in_(names)))}
 
 
+def lock_modules(module_ids: Iterable[int]) -> list[Module]:
+    """The active modules among `module_ids`, read again from the database and share-locked until the
+    transaction ends (PostgreSQL; SQLite serialises writers anyway)."""
+    return list(db.session.scalars(
+        sa.select(Module).where(Module.id.in_(set(module_ids)), Module.active).order_by(Module.id)
+        .with_for_update(read=True).execution_options(populate_existing=True)))
+
+
 def create(actor: User, module_ids: Iterable[int], unit_ids: Iterable[int], learner_ids: Iterable[int],
            rule: DueRule) -> Created:
-    """One assignment per (module, target); a pair that already has the same live assignment is skipped."""
-    modules = list(db.session.scalars(sa.select(Module).where(Module.id.in_(set(module_ids)), Module.active)))
+    """One assignment per (module, target); a pair that already has the same live assignment is skipped.
+
+    AssignError("unpublished") when a module is not offered for new assignments. The modules' rows are
+    read FOR SHARE, in id order, on PostgreSQL: an administrator's unpublish (which locks the row FOR
+    UPDATE, lms.admin.courses_service) waits for this transaction, or this one waits for it and then
+    reads the module as unpublished. Either way no assignment is made after the unpublish.
+    """
+    modules = lock_modules(module_ids)
     if len(modules) != len(set(module_ids)):
         raise AssignError("unknown_module")
+    if not all(m.published for m in modules):
+        raise AssignError("unpublished")
     units, learners = _scoped_units(actor, unit_ids), _scoped_learners(actor, learner_ids)
     if not units and not learners:
         raise AssignError("no_target")

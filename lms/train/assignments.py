@@ -88,7 +88,7 @@ def assignment_new():
     """Assign modules to units or named learners with a due rule (GET, POST; trainers and admins)."""
     form = AssignmentForm()
     lang = current_lang()
-    form.modules.choices = as_choices(module_choices(lang))
+    form.modules.choices = as_choices(module_choices(lang, published_only=True))  # a forged id: not a valid choice
     form.units.choices = as_choices(unit_choices(current_user, lang))
     elections = _fill_due(form)
     if form.validate_on_submit():
@@ -107,8 +107,15 @@ def assignment_new():
             try:
                 created = svc.create(current_user, form.modules.data, [u.id for u in units],
                                      [p.id for p in learners], rule)
-            except svc.AssignError:
-                abort(400)
+            except svc.AssignError as error:
+                if str(error) != "unpublished":
+                    abort(400)
+                db.session.rollback()  # unpublished since the form was shown: say so on the form
+                form.modules.choices = as_choices(module_choices(lang, published_only=True))
+                form.modules.errors.append(_("A module you chose is no longer offered for assignment. "
+                                             "Choose the modules again."))
+                return render_template("train/assignments/new.html", form=form, tree=unit_tree(current_user),
+                                       lang=lang)
             db.session.commit()
             flash(ngettext("%(num)d assignment made.", "%(num)d assignments made.", len(created.assignments)),
                   "success")

@@ -93,6 +93,10 @@ SENTENCES: dict[str, Any] = {
                              "%(actor)s reopened the unit %(unit)s and the %(num)d units below it.", "sub_units"),
     "units.import": _l("%(actor)s imported units from a file: %(created)d created, %(updated)d renamed, "
                        "%(unchanged)d unchanged."),
+    "module.publish": _l("%(actor)s published the module “%(module)s”: trainers can assign it."),
+    "module.unpublish": _l("%(actor)s unpublished the module “%(module)s”: it can no longer be newly assigned."),
+    "courses.import": _l("%(actor)s imported the course files. Modules created: %(created)d, updated: %(updated)d, "
+                         "unchanged: %(unchanged)d."),
 }
 
 GENERIC = _l("%(actor)s made a change (%(action)s) to %(target)s.")
@@ -127,6 +131,9 @@ LABELS: dict[str, Any] = {
     "unit.close": _l("Unit closed"),
     "unit.reopen": _l("Unit reopened"),
     "units.import": _l("Units imported from a file"),
+    "module.publish": _l("Module published"),
+    "module.unpublish": _l("Module unpublished"),
+    "courses.import": _l("Course files imported"),
 }
 
 FIELDS: dict[str, Any] = {
@@ -388,7 +395,7 @@ def _values(event: AuditEvent, text: _Text) -> tuple[str, dict[str, Any]]:
             v["from_unit"], v["to_unit"] = text.unit_code(before), text.unit_code(after)
         elif key in ("unit.close", "unit.reopen") and int(d.get("sub_units") or 0) > 0:
             key, v["sub_units"] = f"{key}:below", int(d["sub_units"])
-    elif key == "units.import":
+    elif key in ("units.import", "courses.import"):
         v.update({k: int(d.get(k) or 0) for k in ("created", "updated", "unchanged")})
     return key, v
 

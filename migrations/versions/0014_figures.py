@@ -1,7 +1,7 @@
 """Figures: the SVG drawings of a module (figures)
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-04 10:00:00
 
 `courses import` stores each file of `courses/<module>/figures/` (a sample form drawn as SVG) with
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0014'
-down_revision = '0012'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

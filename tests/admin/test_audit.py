@@ -92,7 +92,8 @@ def test_the_scan_notices_a_new_code(tmp_path, monkeypatch):
 
 
 def _world(app, make, course):
-    """Real changes through the services: accounts, assignment, election, session, units, a monitor."""
+    """Real changes through the services: accounts, assignment, election, session, units, a monitor, a module
+    unpublished and published again, the course files imported."""
     from lms.admin import units_service
     from lms.train import accounts_service, assign_service, calendar_service
     tree = make.tree()
@@ -150,6 +151,13 @@ def _world(app, make, course):
         gone = accounts_service.create_learner(trainer_u, "Dana Kerimova", None, tree["KZ-A-1-1"], "ru").user
         audit_log.record(admin_u, "person.export", "user", gone.id, gone.unit_id, username=gone.username)
         people.erase(gone, admin_u)
+        from lms.admin import courses_service
+        from lms.content.models import Module
+        from tests.conftest import FIXTURES
+        module = db.session.get(Module, course)
+        courses_service.set_published(admin_u, module, False)
+        courses_service.set_published(admin_u, module, True)
+        assert not courses_service.import_courses(admin_u, FIXTURES / "courses").problems
         db.session.add_all([  # the rest as their services write them
             AuditEvent(actor_id=trainer, action="attempt.grant", target_type="user", target_id=learner.id,
                        details={"username": learner.username, "module_id": course, "attempts_used": 3}),

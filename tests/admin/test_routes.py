@@ -111,11 +111,12 @@ def test_posting_anything_to_every_route_never_changes_or_removes_an_audit_row(a
 
 # --- admin routes refuse everyone else -----------------------------------------------------------------
 
-def test_every_admin_route_refuses_non_admins_and_sends_visitors_to_sign_in(app, make, database):
+def test_every_admin_route_refuses_non_admins_and_sends_visitors_to_sign_in(app, make, course, database):
     tree = make.tree()
     ids = {"trainer": make.user("trainer", Role.TRAINER, tree["KZ-A"]), "monitor": make.user("monitor", Role.MONITOR),
            "learner": make.user("learner", unit=tree["KZ-A-1-1"]), "admin": make.user("admin", Role.ADMIN)}
-    values = {"user_id": ids["monitor"], "unit_id": tree["KZ-A-1"], "fmt": "csv"}
+    values = {"user_id": ids["monitor"], "unit_id": tree["KZ-A-1"], "fmt": "csv", "slug": "sample-module",
+              "lesson_slug": "first"}
     rules = _rules(app, "/admin")
     assert len(rules) >= 18 and all(r.endpoint.startswith("admin.") for r in rules)
     before = snapshot(app)
