@@ -44,16 +44,22 @@ def _attempts(app):
         return db.session.scalars(sa.select(QuizAttempt)).all()
 
 
-def test_a_saved_module_is_read_and_its_quiz_taken_offline_then_graded_once(app, make, course, live_server, chromium):
-    make.assign(course, user=make.user("ann"))
+def _saved(chromium, live_server, username: str):
+    """A phone-sized Russian browser where `username` has saved the module for offline reading."""
     context = chromium.new_context(viewport={"width": 360, "height": 740}, locale="ru-RU")
     page = context.new_page()
-    sign_in(page, live_server, "ann")
+    sign_in(page, live_server, username)
     page.goto(live_server + MODULE)
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.click("[data-action=save]")
-    state = page.locator(".offline-state")
-    state.filter(has_text=re.compile(r"Сохранено на этом устройстве: \d+ стр\., \d+ кБ")).wait_for()
+    page.locator(".offline-state").filter(
+        has_text=re.compile(r"Сохранено на этом устройстве: \d+ стр\., \d+ кБ")).wait_for()
+    return context, page
+
+
+def test_a_saved_module_is_read_and_its_quiz_taken_offline_then_graded_once(app, make, course, live_server, chromium):
+    make.assign(course, user=make.user("ann"))
+    context, page = _saved(chromium, live_server, "ann")
     with app.app_context():  # saving read nothing on the learner's behalf
         assert db.session.scalar(sa.select(sa.func.count()).select_from(LessonCompletion)) == 0
     page.reload()  # the page is now controlled by the worker
@@ -133,13 +139,7 @@ def test_a_saved_lesson_shows_its_sample_document_offline(app, make, database, t
     with app.app_context():
         module_id = db.session.scalar(sa.select(Module.id).where(Module.slug == "sample-module"))
     make.assign(module_id, user=make.user("ann", locale="ru"))
-    context = chromium.new_context(viewport={"width": 360, "height": 740}, locale="ru-RU")
-    page = context.new_page()
-    sign_in(page, live_server, "ann")
-    page.goto(live_server + MODULE)
-    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    page.click("[data-action=save]")
-    page.locator(".offline-state").filter(has_text=re.compile(r"\d+ кБ")).wait_for()
+    context, page = _saved(chromium, live_server, "ann")
     page.reload()
     context.set_offline(True)
     page.goto(live_server + MODULE + "/lessons/first")
