@@ -60,3 +60,11 @@ document.addEventListener("submit", function (event) {
     document.head.appendChild(script);
   }
 })();
+
+// A lesson's sample documents are drawn small on a phone: a tap opens the drawing at full size.
+Array.prototype.forEach.call(document.querySelectorAll(".lesson figure > img"), function (img) {
+  var link = document.createElement("a");
+  link.href = img.getAttribute("src");
+  img.parentNode.insertBefore(link, img);
+  link.appendChild(img);
+});

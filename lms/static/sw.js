@@ -34,7 +34,7 @@ self.addEventListener("fetch", function (event) {
 });
 
 function savedPage(url) {
-  return caches.match(url.pathname).then(function (page) {
+  return caches.match(url.href).then(function (exact) { return exact || caches.match(url.pathname); }).then(function (page) {
     if (page) {
       // a lesson read offline is marked read when the connection is back (app.js replays these)
       if (LESSON.test(url.pathname)) {

@@ -147,4 +147,7 @@ def test_a_saved_lesson_shows_its_sample_document_offline(app, make, database, t
     figure.wait_for()
     _until(page, "(() => { const i = document.querySelector('figure img'); "
                  "return Promise.resolve(i.complete && i.naturalWidth > 0); })()")
+    page.click("figure a")  # small on a phone: a tap opens the drawing at full size, from the cache too
+    page.wait_for_url("**/figures/diagram.ru.svg?v=*")
+    assert "Схема по-русски" in page.content()
     context.close()
