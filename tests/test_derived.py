@@ -209,10 +209,15 @@ class World:
         unit_tree.move(admin, unit, rng.choice(parents))
 
     def _publish(self, admin, rng):
-        """Unpublish a module, or publish it again: its learners keep it, so their progress stays."""
+        """Publish again a module unpublished before, else unpublish one: its learners keep it, so their
+        progress stays (one module at most is unpublished at a time, so that new assignments still happen)."""
         from lms.admin import courses_service
-        module = self._module(rng)
-        courses_service.set_published(admin, module, not module.published)
+        hidden = db.session.scalars(sa.select(Module).where(Module.id.in_(self.modules), Module.published.is_(False))
+                                    .order_by(Module.id)).all()
+        if hidden:
+            courses_service.set_published(admin, hidden[0], True)
+        else:
+            courses_service.set_published(admin, self._module(rng), False)
 
     def _grant(self, admin, rng):
         learner, module = self._learner(rng), self._module(rng)
