@@ -106,6 +106,13 @@ def _clean_tables(request):
 
 
 @pytest.fixture
+def postgres_only(database):
+    """Skip on SQLite, which serialises every writer: a race test needs PostgreSQL (required in CI)."""
+    if not database.startswith("postgresql"):
+        pytest.skip("SQLite serialises writers: the race needs PostgreSQL")
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

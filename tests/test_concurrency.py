@@ -11,7 +11,6 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 import sqlalchemy as sa
 
 from lms.auth.models import Role, User
@@ -23,12 +22,6 @@ from tests.conftest import Browser, csrf_from
 from tests.learn.helpers import answers
 
 SLUG = "sample-module"
-
-
-@pytest.fixture
-def postgres_only(database):
-    if not database.startswith("postgresql"):
-        pytest.skip("SQLite serialises writers: the race needs PostgreSQL")
 
 
 def _signed_in(app, username: str) -> Browser:

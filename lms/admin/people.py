@@ -85,21 +85,22 @@ def export(user: User) -> dict[str, Any]:
     assignments = db.session.scalars(sa.select(Assignment).where(
         sa.or_(Assignment.user_id == uid, Assignment.unit_id.in_(unit_ids) if unit_ids else sa.false()))
         .order_by(Assignment.id))
-    attempts = []
-    for attempt in db.session.scalars(sa.select(QuizAttempt).where(QuizAttempt.user_id == uid)
-                                      .order_by(QuizAttempt.module_id, QuizAttempt.number)):
-        items = db.session.execute(
+    rows = db.session.scalars(sa.select(QuizAttempt).where(QuizAttempt.user_id == uid)
+                              .order_by(QuizAttempt.module_id, QuizAttempt.number)).all()
+    items: dict[int, list] = {a.id: [] for a in rows}
+    for item, version in db.session.execute(  # every attempt's items in one query
             sa.select(AttemptItem, QuestionVersion)
             .join(QuestionVersion, QuestionVersion.id == AttemptItem.question_version_id)
-            .where(AttemptItem.attempt_id == attempt.id).order_by(AttemptItem.position)).all()
-        attempts.append({
-            "module": module(attempt.module_id), "number": attempt.number, "module_version": attempt.module_version,
-            "started_at": _when(attempt.started_at), "submitted_at": _when(attempt.submitted_at),
-            "score": attempt.score, "passed": attempt.passed, "pass_mark": attempt.pass_mark,
-            "taken_offline": attempt.offline_id is not None, "received_at": _when(attempt.synced_at),
-            "items": [{"position": item.position, "question": version.question.slug, "question_version": version.number,
-                       "kind": version.kind, "shown_order": item.layout, "answer": item.answer, "credit": item.credit}
-                      for item, version in items]})
+            .where(AttemptItem.attempt_id.in_(items)).order_by(AttemptItem.attempt_id, AttemptItem.position)):
+        items[item.attempt_id].append(
+            {"position": item.position, "question": version.question.slug, "question_version": version.number,
+             "kind": version.kind, "shown_order": item.layout, "answer": item.answer, "credit": item.credit})
+    attempts = [{
+        "module": module(attempt.module_id), "number": attempt.number, "module_version": attempt.module_version,
+        "started_at": _when(attempt.started_at), "submitted_at": _when(attempt.submitted_at),
+        "score": attempt.score, "passed": attempt.passed, "pass_mark": attempt.pass_mark,
+        "taken_offline": attempt.offline_id is not None, "received_at": _when(attempt.synced_at),
+        "items": items[attempt.id]} for attempt in rows]
     reads = db.session.execute(
         sa.select(Lesson.module_id, Lesson.slug, LessonCompletion.completed_at).join(Lesson)
         .where(LessonCompletion.user_id == uid).order_by(LessonCompletion.completed_at))

@@ -8,7 +8,6 @@ cache; the worker serves them from there when the network fails.
 """
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
@@ -26,10 +25,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.auth.models import Role
-from lms.content.models import Module
 from lms.extensions import db
 from lms.learn import offline, services
-from lms.learn.views import bp
+from lms.learn.views import _module_or_404, bp
 
 root_bp = Blueprint("offline", __name__)
 
@@ -58,13 +56,6 @@ def offline_page():
     """What this device has saved, read from its cache by the page's script; shown by the service
     worker in place of a page that is not saved when there is no connection (GET; signed-in users)."""
     return render_template("learn/offline.html")
-
-
-def _module_or_404(slug: str) -> Module:
-    module = db.session.scalar(sa.select(Module).where(Module.slug == slug))
-    if module is None or not services.can_open(current_user, module):
-        abort(404)
-    return module
 
 
 @bp.get("/modules/<slug>/quiz/offline")

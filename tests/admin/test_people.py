@@ -166,11 +166,9 @@ def test_only_admins_reach_a_persons_data(app, world):
         assert db.session.get(User, aliya).erased_at is None
 
 
-def test_an_erasure_racing_the_persons_own_requests_and_a_second_admin(app, make, world, database):
+def test_an_erasure_racing_the_persons_own_requests_and_a_second_admin(app, make, world, postgres_only):
     """On PostgreSQL: the person submits a quiz and reads a lesson while two admins erase them at once.
     No request fails with a 500, the erasure happens once, and the derived tables match the records."""
-    if not database.startswith("postgresql"):
-        pytest.skip("SQLite serialises writers: the race needs PostgreSQL")
     from tests.test_concurrency import _run_together
 
     make.user("root2", Role.ADMIN, full_name="Admin Two")
