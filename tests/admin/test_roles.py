@@ -11,7 +11,7 @@ from lms.learn.models import LearnerProgress
 from lms.reports.models import ReportScope
 from tests.admin.test_staff import edit, flashed, setup_staff
 from tests.conftest import Browser
-from tests.test_concurrency import _run_together, _signed_in, postgres_only  # noqa: F401  (a fixture)
+from tests.test_concurrency import _run_together, _signed_in
 from tests.test_i18n import visible_text
 from tests.train.test_accounts import events, get_user, snapshot
 
