@@ -240,6 +240,7 @@ def attended(catalog: Catalog, user_id: int, session: TrainingSession, number: i
     key = f"attended:{session.id}:{user_id}" + (f":{number}" if number else "")
 
     def obj(lang: str) -> dict[str, Any]:
+        """The session as an activity, named in the learner's language."""
         name = {code: f"{title} — {session.held_on.isoformat()}" for code, title in _name(module.title, lang).items()}
         return _activity(v.session_iri(session.id), "session", name)
 

@@ -19,7 +19,8 @@ def iri(value) -> None:
 
 
 def timestamp(value) -> None:
-    assert isinstance(value, str) and re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$", value), value
+    assert isinstance(value, str), value
+    assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$", value), value
     assert datetime.fromisoformat(value.replace("Z", "+00:00")).tzinfo is not None
 
 

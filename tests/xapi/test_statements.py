@@ -157,7 +157,8 @@ def test_filters_and_paging(app, make, course, database):
 
     api = app.test_client()
     for query, parameter in (("since=yesterday", "since"), ("limit=-1", "limit"), ("limit=many", "limit"),
-                             ("agent=%7Bnot+json", "agent"), ("agent=%5B%5D", "agent"), ("ascending=maybe", "ascending"),
+                             ("agent=%7Bnot+json", "agent"), ("agent=%5B%5D", "agent"),
+                             ("ascending=maybe", "ascending"),
                              ("verb=", "verb"), ("colour=red", "colour"), ("after=x", "after"),
                              (f"statementId={everything[0]['id']}&verb=x", "verb")):
         response = api.get(f"{URL}?{query}", headers=headers)
@@ -214,3 +215,26 @@ def test_backfill_gives_older_records_the_same_statements_once(app, make, course
         if s["verb"]["id"] != ADL + "launched":  # a launch is dated by the first activity now, not the visit
             assert {k: val for k, val in s.items() if k != "stored"} == {
                 k: val for k, val in before[sid].items() if k != "stored"}
+
+
+def test_simultaneous_visits_and_submits_record_each_statement_once(app, make, course, postgres_only):
+    from tests.conftest import csrf_from
+    from tests.test_concurrency import _run_together
+
+    tree, ids = setup_world(make, course)
+    make.assign(course, unit=tree["KZ"])
+    tabs = [signed_in(app, "ann") for _ in range(4)]
+    pages = _run_together([lambda t=t: t.get("/learn/modules/sample-module") for t in tabs])
+    assert [p.status_code for p in pages] == [200] * 4
+    reads = _run_together([lambda t=t: t.get("/learn/modules/sample-module/lessons/first") for t in tabs])
+    assert [p.status_code for p in reads] == [200] * 4
+    tabs[0].get("/learn/modules/sample-module/lessons/second")
+    attempt = start_quiz(tabs[0])
+    tokens = [csrf_from(t.get(f"/learn/attempts/{attempt}").get_data(as_text=True)) for t in tabs]
+    assert tabs[0].client.post(f"/learn/attempts/{attempt}/answers", data={
+        **answers(app, attempt), "csrf_token": tokens[0]}).status_code == 303
+    submits = _run_together([lambda i=i: tabs[i].client.post(f"/learn/attempts/{attempt}/submit",
+                                                             data={"csrf_token": tokens[i]}) for i in range(4)])
+    assert all(r.status_code < 500 for r in submits)
+    statements = listed(app, token_for(app, "monitor"))
+    assert verbs(statements) == ["answered"] * 4 + ["completed", "experienced", "experienced", "launched", "passed"]
