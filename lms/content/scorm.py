@@ -29,7 +29,10 @@ as the platform does, and grades each answer by its kind's rule (lms.content.kin
 parse and grade, score in percent to one decimal, passed when the score reaches the pass mark).
 It then sets `cmi.core.lesson_status` (passed or failed), `cmi.core.score.raw` (0-100, with min 0 and
 max 100) and `cmi.core.session_time`, and commits; LMSFinish follows when the page is left. Anyone who
-opens the package can read the answers: it is weaker than the platform's own quiz.
+opens the package can read the answers: it is weaker than the platform's own quiz. It also differs
+from it in three small ways: the answers go straight to their result (no "check your answers" step),
+the number of attempts is the player's to limit, and a protocol figure must be written in ASCII
+digits (the platform also reads other Unicode digits).
 """
 from __future__ import annotations
 

@@ -33,6 +33,8 @@ RUNTIME = """<!DOCTYPE html>
 <script src="scorm12.min.js"></script>
 <script>
 window.API = new Scorm12API({logLevel: 4});
+var mode = new URLSearchParams(location.search).get("mode");
+if (mode) window.API.cmi.core.lesson_mode = mode;  // as the player sets it before the SCO starts
 window.calls = [];
 ["LMSInitialize", "LMSGetValue", "LMSSetValue", "LMSCommit", "LMSFinish"].forEach(function (name) {
   var original = window.API[name].bind(window.API);
@@ -121,10 +123,10 @@ def _fill(fieldset, kind: str, qid: str, answer) -> None:
             fieldset.locator(f"input[name='q-{qid}-{field}']").fill(f"{figure:,}".replace(",", " "))  # "1 250"
 
 
-def _take_quiz(page, base, bank, right: bool, rng) -> float:
+def _take_quiz(page, base, bank, right: bool, rng, mode: str = "") -> float:
     """Open the quiz in the runtime, answer every drawn question right or slightly wrong, submit it, and
     return the score the platform gives those answers."""
-    page.goto(f"{base}/runtime.html?open=quiz.html")
+    page.goto(f"{base}/runtime.html?open=quiz.html" + (f"&mode={mode}" if mode else ""))
     frame = page.frame_locator("#sco")
     frame.locator("#quiz").wait_for()
     shown = frame.locator("fieldset.question:not([hidden])")
@@ -181,6 +183,19 @@ def test_the_quiz_reports_passed_or_failed_and_its_score_to_a_scorm_12_runtime(a
         _leave(page)
         finish = [c for c in page.evaluate("window.calls") if c[0] == "LMSFinish"]
         assert finish == [["LMSFinish", [""], "true", "0"]]
+    assert problems == []
+    context.close()
+
+
+def test_a_review_records_nothing_and_says_so(app, course, chromium, site):
+    root, base = site
+    bank = _unpack(app, root, "sample-module", "en")
+    context, page, problems = _page(chromium, base)
+    _take_quiz(page, base, bank, True, random.Random(3), mode="review")
+    assert "did not record this result" in page.frame_locator("#sco").locator("#outcome").inner_text()
+    assert page.evaluate("API.LMSGetValue('cmi.core.lesson_status')") == "not attempted"
+    _leave(page)
+    assert [c[0] for c in page.evaluate("window.calls") if c[0] != "LMSGetValue"] == ["LMSInitialize", "LMSFinish"]
     assert problems == []
     context.close()
 

@@ -272,8 +272,9 @@
       var chosen = q.kind === "single" ? [answer] : (answer || []);
       fieldset.querySelectorAll(".choice").forEach(function (label) {
         var id = label.dataset.part;
-        if (chosen.indexOf(id) >= 0) { label.classList.add("is-chosen"); note(label, strings.yourAnswer, "chosen-text"); }
-        if (q.correct.indexOf(id) >= 0) { label.classList.add("is-right"); note(label, strings.rightAnswer, "verdict-text"); }
+        var text = label.querySelector("span");
+        if (chosen.indexOf(id) >= 0) { label.classList.add("is-chosen"); note(text, strings.yourAnswer, "chosen-text"); }
+        if (q.correct.indexOf(id) >= 0) { label.classList.add("is-right"); note(text, strings.rightAnswer, "verdict-text"); }
       });
     } else if (q.kind === "order") {
       if (credit < 1) fieldset.querySelector(".right-order").hidden = false;
@@ -305,7 +306,8 @@
     outcome.querySelector(".score").textContent = new Intl.NumberFormat(strings.lang, {
       style: "percent", maximumFractionDigits: 1}).format(result / 100);
     outcome.querySelector(".outcome-verdict").textContent = passed ? strings.passed : strings.failed;
-    outcome.querySelector(".reported").textContent = reported ? strings.reported : strings.unreported;
+    outcome.querySelector(".reported").textContent = reported ? strings.reported
+      : connected ? strings.refused : strings.unreported;
     outcome.dataset.score = String(result);
     outcome.dataset.passed = String(passed);
     form.querySelector("button[type=submit]").hidden = true;
