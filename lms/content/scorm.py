@@ -64,7 +64,6 @@ CP = "http://www.imsproject.org/xsd/imscp_rootv1p1p2"
 ADLCP = "http://www.adlnet.org/xsd/adlcp_rootv1p2"
 IMSMD = "http://www.imsglobal.org/xsd/imsmd_rootv1p2p1"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 SCHEMA_LOCATION = (f"{CP} imscp_rootv1p1p2.xsd {IMSMD} imsmd_rootv1p2p1.xsd {ADLCP} adlcp_rootv1p2.xsd")
 TITLE_MAX = 200  # characters of an item's <title> in the IMS CP 1.1.2 schema
 
@@ -82,7 +81,6 @@ class Page:
     """One lesson in the package: its file, title and the figures it shows."""
 
     path: str
-    slug: str
     title: str
     figures: tuple[str, ...]
 
@@ -142,53 +140,52 @@ def quiz_key(kind: str, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _manifest(module: Module, lang: str, pages: list[Page], quiz_title: str, common: list[str]) -> bytes:
-    ET.register_namespace("", CP)
-    ET.register_namespace("adlcp", ADLCP)
-    ET.register_namespace("imsmd", IMSMD)
-    ET.register_namespace("xsi", XSI)
-    e = lambda ns, tag, parent=None, text=None, **attrs: _element(ns, tag, parent, text, attrs)
+    """imsmanifest.xml. The names are written with their prefixes as they stand (IMS CP the default
+    namespace, adlcp, imsmd, xsi declared on the root), so nothing depends on ElementTree's global
+    table of namespace prefixes, which other libraries change."""
+    e = lambda tag, parent=None, text=None, **attrs: _element(tag, parent, text, attrs)
     title = pick(module.title, lang)
-    manifest = e(CP, "manifest", identifier=f"lms-{module.slug}-{lang}", version=str(module.version))
-    manifest.set(f"{{{XSI}}}schemaLocation", SCHEMA_LOCATION)
-    metadata = e(CP, "metadata", manifest)
-    e(CP, "schema", metadata, "ADL SCORM")
-    e(CP, "schemaversion", metadata, "1.2")
-    general = e(IMSMD, "general", e(IMSMD, "lom", metadata))
-    e(IMSMD, "langstring", e(IMSMD, "title", general), title, **{XML_LANG: lang})
-    e(IMSMD, "language", general, lang)
+    manifest = e("manifest", **{"xmlns": CP, "xmlns:adlcp": ADLCP, "xmlns:imsmd": IMSMD, "xmlns:xsi": XSI,
+                                "identifier": f"lms-{module.slug}-{lang}", "version": str(module.version),
+                                "xsi:schemaLocation": SCHEMA_LOCATION})
+    metadata = e("metadata", manifest)
+    e("schema", metadata, "ADL SCORM")
+    e("schemaversion", metadata, "1.2")
+    general = e("imsmd:general", e("imsmd:lom", metadata))
+    e("imsmd:langstring", e("imsmd:title", general), title, **{"xml:lang": lang})
+    e("imsmd:language", general, lang)
     summary = pick(module.summary, lang)
     if summary:
-        e(IMSMD, "langstring", e(IMSMD, "description", general), summary, **{XML_LANG: lang})
-    organizations = e(CP, "organizations", manifest, default="organization")
-    organization = e(CP, "organization", organizations, identifier="organization")
-    e(CP, "title", organization, title[:TITLE_MAX])
-    resources = e(CP, "resources", manifest)
+        e("imsmd:langstring", e("imsmd:description", general), summary, **{"xml:lang": lang})
+    organizations = e("organizations", manifest, default="organization")
+    organization = e("organization", organizations, identifier="organization")
+    e("title", organization, title[:TITLE_MAX])
+    resources = e("resources", manifest)
     for n, page in enumerate(pages, start=1):
-        item = e(CP, "item", organization, identifier=f"item-lesson-{n}", identifierref=f"lesson-{n}")
-        e(CP, "title", item, page.title[:TITLE_MAX])
-        resource = e(CP, "resource", resources, identifier=f"lesson-{n}", type="webcontent", href=page.path,
-                     **{f"{{{ADLCP}}}scormtype": "asset"})
+        item = e("item", organization, identifier=f"item-lesson-{n}", identifierref=f"lesson-{n}")
+        e("title", item, page.title[:TITLE_MAX])
+        resource = e("resource", resources, identifier=f"lesson-{n}", type="webcontent", href=page.path,
+                     **{"adlcp:scormtype": "asset"})
         for path in (page.path, *(f"figures/{name}" for name in page.figures)):
-            e(CP, "file", resource, href=path)
-        e(CP, "dependency", resource, identifierref="common")
-    item = e(CP, "item", organization, identifier="item-quiz", identifierref="quiz")
-    e(CP, "title", item, quiz_title[:TITLE_MAX])
-    e(ADLCP, "masteryscore", item, str(module.pass_mark))
-    resource = e(CP, "resource", resources, identifier="quiz", type="webcontent", href="quiz.html",
-                 **{f"{{{ADLCP}}}scormtype": "sco"})
+            e("file", resource, href=path)
+        e("dependency", resource, identifierref="common")
+    item = e("item", organization, identifier="item-quiz", identifierref="quiz")
+    e("title", item, quiz_title[:TITLE_MAX])
+    e("adlcp:masteryscore", item, str(module.pass_mark))
+    resource = e("resource", resources, identifier="quiz", type="webcontent", href="quiz.html",
+                 **{"adlcp:scormtype": "sco"})
     for path in ("quiz.html", "quiz.js"):
-        e(CP, "file", resource, href=path)
-    e(CP, "dependency", resource, identifierref="common")
-    resource = e(CP, "resource", resources, identifier="common", type="webcontent",
-                 **{f"{{{ADLCP}}}scormtype": "asset"})
+        e("file", resource, href=path)
+    e("dependency", resource, identifierref="common")
+    resource = e("resource", resources, identifier="common", type="webcontent", **{"adlcp:scormtype": "asset"})
     for path in common:
-        e(CP, "file", resource, href=path)
+        e("file", resource, href=path)
     ET.indent(manifest)
     return ET.tostring(manifest, encoding="UTF-8", xml_declaration=True)
 
 
-def _element(ns: str, tag: str, parent: ET.Element | None, text: str | None, attrs: dict[str, str]) -> ET.Element:
-    node = ET.Element(f"{{{ns}}}{tag}", attrs) if parent is None else ET.SubElement(parent, f"{{{ns}}}{tag}", attrs)
+def _element(tag: str, parent: ET.Element | None, text: str | None, attrs: dict[str, str]) -> ET.Element:
+    node = ET.Element(tag, attrs) if parent is None else ET.SubElement(parent, tag, attrs)
     if text is not None:
         node.text = text
     return node
@@ -200,6 +197,8 @@ def build_package(module: Module, lang: str) -> bytes:
         raise ExportError(f"module {module.slug!r} is not available in {lang!r}; it is in: "
                           + ", ".join(export_languages(module)))
     questions = module_questions(module)
+    if not questions:
+        raise ExportError(f"module {module.slug!r} has no active question: there would be no quiz")
     unknown = sorted({q.kind for q in questions} - SUPPORTED_KINDS)
     if unknown:
         raise ExportError(f"module {module.slug!r} has questions of a kind the SCORM quiz cannot grade: "
@@ -222,7 +221,7 @@ def build_package(module: Module, lang: str) -> bytes:
             files[path] = _render("lesson.html", lang=lang, shown=shown, title=title, body=body, n=n,
                                   total=len(lessons), module_title=module_title,
                                   language=LANGUAGE_NAMES.get(shown, shown)).encode()
-            pages.append(Page(path, lesson.slug, title, shown_figures))
+            pages.append(Page(path, title, shown_figures))
             for name in shown_figures:
                 files[f"figures/{name}"] = figures[name]
         key = {"passMark": module.pass_mark, "perAttempt": module.questions_per_attempt,
@@ -254,8 +253,7 @@ def _zip(files: dict[str, bytes], module: Module) -> bytes:
 def write_atomically(data: bytes, target: Path) -> None:
     """Write `data` to `target` through a temporary file in the same folder, renamed at the end, so that
     a failure never leaves a half-written file; OSError when the folder cannot be written."""
-    folder = target.parent if str(target.parent) else Path(".")
-    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)

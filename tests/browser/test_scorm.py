@@ -4,7 +4,8 @@ package in an iframe, both served from 127.0.0.1 by a threaded http.server start
 
 Taking the quiz with right answers sets lesson_status "passed" and score.raw 100 in the runtime; with wrong
 answers "failed" and the score the platform itself gives them; session_time is set in HHHH:MM:SS.SS and
-LMSFinish ends the session when the quiz is left. The lessons load with their figures and nothing from outside.
+LMSFinish ends the session when the quiz is left; in a review it records nothing. The lessons load with their
+figures and nothing from outside; every page passes the Nu HTML Checker and axe-core and fits a 360-pixel phone.
 quiz.js grades every answer exactly as lms.content.kinds does, for every question of every module."""
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from lms.content import kinds, scorm
 from lms.content.models import Question, QuestionVersion
 from lms.extensions import db
 from lms.learn.services import score_of
+from tests.browser.journey import axe_script, nu_check
 from tests.content.scorm_helpers import import_real_courses, scorm_again_script
 
 TIMEOUT_MS = 10_000
@@ -225,6 +227,40 @@ def test_the_lessons_show_their_figures_and_the_real_quiz_passes(app, chromium, 
     assert expected == 100.0 and (state["status"], state["raw"]) == ("passed", "100")
     assert "Результат отправлен" in page.frame_locator("#sco").locator("#outcome").inner_text()
     assert problems == []
+    context.close()
+
+
+AXE = """async () => {
+  const result = await axe.run(document, {resultTypes: ["violations"]});
+  return result.violations.filter(v => v.impact === "serious" || v.impact === "critical")
+    .map(v => `${v.impact} ${v.id}: ${v.help} (${v.nodes.slice(0, 3).map(n => n.target.join(" ")).join("; ")})`);
+}"""
+
+
+def test_the_package_pages_are_valid_html_accessible_and_fit_a_phone(app, chromium, site, database):
+    import_real_courses(app, only=("mobile-ballot-box",))
+    root, base = site
+    _unpack(app, root, "mobile-ballot-box", "ru")
+    assert nu_check(sorted((root / "package").rglob("*.html"))) == []
+    shutil.copy(axe_script(), root / "axe.min.js")
+    context = chromium.new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+
+    def check(label: str) -> None:
+        assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0, label
+        if not page.evaluate("typeof window.axe !== 'undefined'"):
+            page.add_script_tag(url=f"{base}/axe.min.js")
+        assert page.evaluate(AXE) == [], label
+
+    for path in ("lessons/who-may-vote.html", "lessons/your-law-today.html", "quiz.html"):
+        page.goto(f"{base}/package/{path}")
+        check(path)
+    page.locator("fieldset.question:not([hidden]) input, fieldset.question:not([hidden]) select").first.focus()
+    page.click("button[type=submit]")
+    page.locator("#outcome").wait_for()
+    assert page.evaluate("document.activeElement.id") == "outcome"  # the result is read out first
+    check("the quiz's result")
     context.close()
 
 

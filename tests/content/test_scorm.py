@@ -204,7 +204,10 @@ def test_a_lesson_missing_in_the_language_is_shown_in_russian_with_a_note(app, d
 
 def test_the_same_content_gives_the_same_bytes(app, database, course):
     first = _package(app, "sample-module", "en")
+    ET.register_namespace("cp", scorm.CP)  # another prefix in ElementTree's global table changes nothing
     assert _package(app, "sample-module", "en") == first
+    assert files_of(first)["imsmanifest.xml"].split(b"\n")[1].startswith(
+        b'<manifest xmlns="http://www.imsproject.org/xsd/imscp_rootv1p1p2" xmlns:adlcp=')
     assert _package(app, "sample-module", "ru") != first
     with zipfile.ZipFile(io.BytesIO(first)) as archive:
         assert archive.namelist()[0] == "imsmanifest.xml"
@@ -228,6 +231,18 @@ def test_a_question_kind_the_package_cannot_grade_stops_the_export(app, browser,
                                                 "-o", str(tmp_path / "x.zip")])
     assert result.exit_code == 1 and "cannot grade: essay" in result.output
     assert list(tmp_path.iterdir()) == []
+    make.user("root", Role.ADMIN)
+    browser.login("root")
+    assert browser.get("/admin/courses/sample-module/scorm.zip?lang=en").status_code == 404
+
+
+def test_a_module_without_questions_is_not_exported(app, browser, make, database, course):
+    with app.app_context():
+        db.session.execute(sa.update(Question).where(Question.module_id == course).values(active=False))
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["courses", "export-scorm", "sample-module", "--lang", "en",
+                                                "-o", "/nonexistent/never.zip"])
+    assert result.exit_code == 1 and "has no active question" in result.output
     make.user("root", Role.ADMIN)
     browser.login("root")
     assert browser.get("/admin/courses/sample-module/scorm.zip?lang=en").status_code == 404
