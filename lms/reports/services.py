@@ -228,20 +228,32 @@ def _weeks(unit_ids: list[int], module_id: int | None, date_from: date | None, d
 def trend(viewer: User, unit: Unit | None, module_id: int | None, date_from: date | None,
           date_to: date | None, role: str | None = "learner") -> list[tuple[date, int]]:
     """Completions per week for the unit (or all the viewer's roots), every week of the period."""
-    end = date_to or today()
-    start = date_from or end - timedelta(weeks=12)
-    start -= timedelta(days=start.weekday())
+    start, end = trend_period(date_from, date_to)
     unit_ids = [unit.id] if unit is not None else [u.id for u in root_units(viewer)]
     counts: dict[date, int] = defaultdict(int)
     for week, n in db.session.execute(_weeks(unit_ids, module_id, start, end, role)
                                       .with_only_columns(ReportWeek.week, sa.func.sum(ReportWeek.completions))
                                       .group_by(ReportWeek.week)):
         counts[week] += n or 0
-    out, week = [], start
-    while week <= end:
-        out.append((week, counts.get(week, 0)))
-        week += timedelta(weeks=1)
-    return out
+    weeks = (start + timedelta(weeks=k) for k in range((end - start).days // 7 + 1))  # none past `end`
+    return [(week, counts.get(week, 0)) for week in weeks]
+
+
+MAX_TREND_WEEKS = 5300  # about a hundred years: a longer period is refused (the trend lists every week)
+
+
+def trend_period(date_from: date | None, date_to: date | None) -> tuple[date, date]:
+    """The first Monday and the last day of the weekly trend: from `date_from` (default 12 weeks
+    before the end) to `date_to` (default today)."""
+    end = date_to or today()
+    start = date_from or (end - timedelta(weeks=12) if end >= date.min + timedelta(weeks=12) else date.min)
+    return start - timedelta(days=start.weekday()), end
+
+
+def period_too_long(date_from: date | None, date_to: date | None) -> bool:
+    """Whether the trend of this period would have more than MAX_TREND_WEEKS weeks."""
+    start, end = trend_period(date_from, date_to)
+    return (end - start).days // 7 + 1 > MAX_TREND_WEEKS
 
 
 # --- knowledge ----------------------------------------------------------------------------------
