@@ -18,8 +18,6 @@ def _period() -> tuple[date | None, date | None]:
     date_from, date_to = day("from"), day("to")
     if date_from and date_to and date_from > date_to:
         fail(400, "'from' is after 'to'", "from")
-    if services.period_too_long(date_from, date_to):
-        fail(400, f"the period spans more than {services.MAX_TREND_WEEKS} weeks", "from")
     return date_from, date_to
 
 

@@ -9,7 +9,7 @@ session's unit, a certificate to the unit it was earned in.
 People are never named unless the owner may see names (trainers and admins, and monitors an admin
 allowed to: the rule of the precinct reports) and the person is in the owner's scope now. Every
 person carries a stable pseudonymous id instead (`pseudonym`), the same in every list, which
-reveals neither the name nor the account.
+carries neither the name nor the username.
 
 Each function returns a query and the columns of its order; lms.reports.api_base pages it.
 """
@@ -67,7 +67,7 @@ def names_allowed(viewer: User) -> bool:
 
 
 def pseudonym(user_id: int) -> str:
-    """The stable pseudonymous id of an account: a keyed hash of its id, so it tells nothing about it.
+    """The stable pseudonymous id of an account: a keyed hash of its id, with nothing of the person in it.
     It changes only with SECRET_KEY."""
     key = hmac.new(current_app.secret_key.encode(), b"lms.api.learner", hashlib.sha256).digest()
     return "L-" + hmac.new(key, str(user_id).encode(), hashlib.sha256).hexdigest()[:20]

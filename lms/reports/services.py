@@ -239,21 +239,20 @@ def trend(viewer: User, unit: Unit | None, module_id: int | None, date_from: dat
     return [(week, counts.get(week, 0)) for week in weeks]
 
 
-MAX_TREND_WEEKS = 5300  # about a hundred years: a longer period is refused (the trend lists every week)
+MAX_TREND_WEEKS = 5300  # about a hundred years: the trend of a longer period shows its last weeks only
+
+
+def _weeks_before(day: date, weeks: int) -> date:
+    """`weeks` weeks before `day`, or the first day there is."""
+    return day - timedelta(weeks=weeks) if (day - date.min).days >= 7 * weeks else date.min
 
 
 def trend_period(date_from: date | None, date_to: date | None) -> tuple[date, date]:
     """The first Monday and the last day of the weekly trend: from `date_from` (default 12 weeks
-    before the end) to `date_to` (default today)."""
+    before the end) to `date_to` (default today), at most MAX_TREND_WEEKS weeks."""
     end = date_to or today()
-    start = date_from or (end - timedelta(weeks=12) if end >= date.min + timedelta(weeks=12) else date.min)
+    start = max(date_from or _weeks_before(end, 12), _weeks_before(end, MAX_TREND_WEEKS - 1))
     return start - timedelta(days=start.weekday()), end
-
-
-def period_too_long(date_from: date | None, date_to: date | None) -> bool:
-    """Whether the trend of this period would have more than MAX_TREND_WEEKS weeks."""
-    start, end = trend_period(date_from, date_to)
-    return (end - start).days // 7 + 1 > MAX_TREND_WEEKS
 
 
 # --- knowledge ----------------------------------------------------------------------------------

@@ -71,7 +71,7 @@ def _completion_args():
     unit = services.unit_in_scope_or_404(current_user, request.args.get("unit", type=int))
     module = _module()
     date_from, date_to = _date("from"), _date("to")
-    if date_from and date_to and date_from > date_to or services.period_too_long(date_from, date_to):
+    if date_from and date_to and date_from > date_to:
         abort(400)
     return unit, module, date_from, date_to, _role()
 
