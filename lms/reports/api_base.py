@@ -33,6 +33,7 @@ bp = Blueprint("api", __name__)
 csrf.exempt(bp)
 
 DEFAULT_LIMIT, MAX_LIMIT = 100, 500
+MAX_KEY = 2**31 - 1  # the largest key of a row (ids are 32-bit integers)
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _DIGITS = re.compile(r"[0-9]{1,10}")
 
@@ -188,7 +189,7 @@ def paging(arity: int = 1) -> Paging:
         parts = after.split(".")
         if len(parts) != arity or not all(_DIGITS.fullmatch(p) for p in parts):
             fail(400, "'after' is not a cursor of this list; follow the 'next' link", "after")
-        key = tuple(int(p) for p in parts)
+        key = tuple(min(int(p), MAX_KEY) for p in parts)  # no row's key is larger: the page is as empty
     return Paging(key, integer("limit", 1, MAX_LIMIT, DEFAULT_LIMIT))
 
 

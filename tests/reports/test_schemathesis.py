@@ -8,6 +8,7 @@ A few examples per operation keep it to seconds; each run draws new ones.
 """
 from __future__ import annotations
 
+import os
 import time
 from datetime import date
 
@@ -23,7 +24,8 @@ from lms.orgs.models import Unit
 from tests.reports.test_openapi import SPEC
 
 TOKEN = "lms_schemathesis-monitor"
-MAX_EXAMPLES = 8  # per operation, for the phase that generates at random
+# per operation, for the phase that generates at random; LMS_SCHEMATHESIS_EXAMPLES=500 searches harder
+MAX_EXAMPLES = int(os.environ.get("LMS_SCHEMATHESIS_EXAMPLES", "8"))
 RUN: dict = {"cases": 0, "answered": set()}
 
 
@@ -67,6 +69,10 @@ def api_schema(app, database):
         "headers": {"Authorization": f"Bearer {TOKEN}"},
         "generation": {"mode": "all", "max-examples": MAX_EXAMPLES},
         "phases": {"stateful": {"enabled": False}},
+        # The one refusal OpenAPI cannot express: the completion report's `from` after its `to` is a 400.
+        "operations": [{"include-operation-id": "getCompletionReport",
+                        "checks": {"positive_data_acceptance": {"expected-statuses": ["2xx", "400", "401", "403",
+                                                                                      "404"]}}}],
     })
     return schemathesis.openapi.from_wsgi("/api/v1/openapi.yaml", app, config=config)
 
