@@ -10,6 +10,7 @@ an admin's read their whole scope, as for the reports. Learners' tokens are refu
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,7 +22,9 @@ from lms.content.models import Lesson, Module, Question
 from lms.extensions import csrf, db
 from lms.learn.models import TrainingSession
 from lms.orgs.models import Unit, in_subtree
-from lms.reports.api import _fail, token_required
+from lms.reports.api_base import fail as _fail
+from lms.reports.api_base import present, raw, token_required
+from lms.reports.api_base import unit as unit_param
 from lms.reports.services import root_units
 from lms.xapi import vocabulary as v
 from lms.xapi.models import XapiStatement
@@ -30,7 +33,8 @@ bp = Blueprint("xapi", __name__)
 csrf.exempt(bp)
 
 DEFAULT_LIMIT, MAX_LIMIT = 100, 500
-PARAMETERS = {"statementId", "voidedStatementId", "agent", "verb", "activity", "since", "until", "limit",
+MAX_CURSOR = 2**31 - 1
+PARAMETERS = {"unit", "statementId", "voidedStatementId", "agent", "verb", "activity", "since", "until", "limit",
               "ascending", "format", "attachments", "related_activities", "related_agents", "registration", "after"}
 
 
@@ -44,24 +48,30 @@ def _respond(body: Any, status: int = 200):
     return response
 
 
+_RFC3339 = re.compile(r"(\d{4}-\d\d-\d\d)[Tt](\d\d:\d\d:\d\d)(?:\.(\d+))?([Zz]|[+-]\d\d:\d\d)")
+
+
 def _time(name: str) -> datetime | None:
-    raw = request.args.get(name)
-    if raw is None:
+    raw_value = present(name)
+    if raw_value is None:
         return None
+    match = _RFC3339.fullmatch(raw_value.strip())
     try:
-        at = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+        if match is None:
+            raise ValueError(raw_value)
+        day, clock, fraction, zone = match.groups()
+        zone = "+00:00" if zone in ("Z", "z") else zone
+        at = datetime.fromisoformat(f"{day}T{clock}.{(fraction or '0')[:6].ljust(6, '0')}{zone}")
     except ValueError:
-        _fail(400, "expected an ISO 8601 timestamp, such as 2026-11-30T09:00:00Z", name)
-    if at.tzinfo is not None:
-        at = at.astimezone(UTC).replace(tzinfo=None)
-    return at
+        _fail(400, "expected an RFC 3339 timestamp with its offset, such as 2026-11-30T09:00:00Z", name)
+    return at.astimezone(UTC).replace(tzinfo=None)
 
 
 def _bool(name: str) -> bool:
-    raw = request.args.get(name, "false").strip().lower()
-    if raw not in ("true", "false"):
+    value = present(name) or "false"
+    if value not in ("true", "false"):
         _fail(400, "expected true or false", name)
-    return raw == "true"
+    return value == "true"
 
 
 def _user_of_agent(raw: str) -> int | None:
@@ -109,37 +119,46 @@ def statements():
     unknown = sorted(set(request.args) - PARAMETERS)
     if unknown:
         _fail(400, f"unknown parameter {unknown[0]!r}", unknown[0])
+    for name in request.args:
+        raw(name)  # a parameter given twice is a 400
     for single, voided in (("statementId", False), ("voidedStatementId", True)):
         if single in request.args:
-            others = sorted(set(request.args) - {single, "format", "attachments"})
+            others = sorted(set(request.args) - {single, "format", "attachments", "unit"})
             if others:
                 _fail(400, f"{single} cannot be combined with {others[0]}", others[0])
+            unit_param(g.api_user)
             row = _one(XapiStatement.uuid, request.args[single])
             if row is None or row.voided != voided:
                 _fail(404, "no such statement in your scope", single)
             return _respond(_served(row))
 
     query = _scoped(sa.select(XapiStatement).where(XapiStatement.voided.is_(False)))
+    within = unit_param(g.api_user)  # an extension of the filters: the learners at or below one unit
+    if within is not None:
+        query = query.where(XapiStatement.unit_id.in_(sa.select(Unit.id).where(in_subtree(within))))
     if "agent" in request.args:
-        user_id = _user_of_agent(request.args["agent"])
+        user_id = _user_of_agent(present("agent"))
         query = query.where(XapiStatement.user_id == user_id) if user_id is not None else query.where(sa.false())
     for name, column in (("verb", XapiStatement.verb), ("activity", XapiStatement.activity)):
         if name in request.args:
-            value = request.args[name].strip()
+            value = present(name).strip()
             if not value:
                 _fail(400, f"{name} must be an IRI", name)
             query = query.where(column == value)
     if "registration" in request.args:
-        query = query.where(sa.false()) if not request.args["registration"].strip() else query.where(
-            XapiStatement.data["context"]["registration"].as_string() == request.args["registration"].strip())
+        query = query.where(
+            XapiStatement.data["context"]["registration"].as_string() == present("registration").strip())
     since, until = _time("since"), _time("until")
     if since is not None:
         query = query.where(XapiStatement.stored > since)
     if until is not None:
         query = query.where(XapiStatement.stored <= until)
     ascending = _bool("ascending")
+    _bool("attachments")  # accepted, as the specification lists it: there are no attachments
+    if present("format") not in (None, "exact", "ids", "canonical"):
+        _fail(400, "format must be exact, ids or canonical", "format")
     try:
-        limit = int(request.args.get("limit", DEFAULT_LIMIT))
+        limit = int(present("limit") or DEFAULT_LIMIT)
     except ValueError:
         _fail(400, "limit must be a whole number", "limit")
     if limit < 0:
@@ -147,7 +166,9 @@ def statements():
     limit = MAX_LIMIT if limit == 0 else min(limit, MAX_LIMIT)
     if "after" in request.args:  # the cursor of `more`: the id of the last statement of the page before
         try:
-            after = int(request.args["after"])
+            after = int(present("after"))
+            if not 0 <= after <= MAX_CURSOR:
+                raise ValueError(after)
         except ValueError:
             _fail(400, "after must be the cursor given in `more`", "after")
         query = query.where(XapiStatement.id > after if ascending else XapiStatement.id < after)
