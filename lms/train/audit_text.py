@@ -55,6 +55,7 @@ SENTENCES: dict[str, Any] = {
     "user.create": _l("%(actor)s created the account of %(target)s in %(unit)s."),
     "user.create:no_unit": _l("%(actor)s created the account of %(target)s."),
     "user.update": _l("%(actor)s changed the account of %(target)s."),
+    "user.contact": _l("%(actor)s changed the contact details of %(target)s."),
     "user.move": _l("%(actor)s moved %(target)s from %(from_unit)s to %(to_unit)s."),
     "user.role": _l("%(actor)s changed the role of %(target)s."),
     "user.reset_password": _l("%(actor)s gave %(target)s a new one-time password."),
@@ -104,6 +105,7 @@ GENERIC = _l("%(actor)s made a change (%(action)s) to %(target)s.")
 LABELS: dict[str, Any] = {
     "user.create": _l("Account created"),
     "user.update": _l("Account changed"),
+    "user.contact": _l("Contact details changed"),
     "user.move": _l("Account moved to another unit"),
     "user.role": _l("Role changed"),
     "user.reset_password": _l("New one-time password"),
