@@ -33,6 +33,6 @@ __all__ = [
     "ApiToken", "Assignment", "AttemptGrant", "AttemptItem", "Attendance", "AuditEvent", "Certificate", "Election",
     "LearnerProgress", "Lesson", "LessonCompletion", "Module", "ModuleCompletion", "Question", "QuestionVersion",
     "QuizAttempt", "ReportCell", "ReportDays", "ReportDue", "ReportItem", "ReportMember", "ReportOption",
-    "Reminder", "ReportScope", "ReportUnit", "ReportWeek", "Role", "ShownOnce", "SignIn", "TrainingSession", "Unit", "UnitKind",
-    "User", "XapiOutbox", "XapiStatement",
+    "Reminder", "ReportScope", "ReportUnit", "ReportWeek", "Role", "ShownOnce", "SignIn", "TrainingSession", "Unit",
+    "UnitKind", "User", "XapiOutbox", "XapiStatement",
 ]

@@ -5,7 +5,6 @@ from wtforms import BooleanField, EmailField, PasswordField, StringField, TelFie
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from lms.auth.contact import email_field_check, phone_field_check
-
 from lms.auth.passwords import MIN_LENGTH, too_easy
 
 

@@ -36,30 +36,9 @@ from lms.remind import channels
 from lms.remind.models import Reminder
 from lms.timeutil import today, utcnow
 
-MAX_DAYS = 5  # reminder days per setting
-
-
-class DaysError(ValueError):
-    """Reminder days that cannot be read."""
-
-
-def parse_days(text: str | None) -> tuple[int, ...] | None:
-    """"7, 1" -> (7, 1): distinct whole days 0-365, largest first, at most five; None when empty."""
-    text = (text or "").strip()
-    if not text:
-        return None
-    try:
-        days = sorted({int(part) for part in text.replace(";", ",").split(",") if part.strip()}, reverse=True)
-    except ValueError as error:
-        raise DaysError(text) from error
-    if not days or len(days) > MAX_DAYS or not all(0 <= d <= 365 for d in days):
-        raise DaysError(text)
-    return tuple(days)
-
-
-def format_days(days: tuple[int, ...] | None) -> str | None:
-    """(7, 1) -> "7,1" as stored."""
-    return ",".join(str(d) for d in days) if days else None
+DaysError = rules.ReminderDaysError
+parse_days = rules.parse_reminder_days
+format_days = rules.format_reminder_days
 
 
 def default_days() -> tuple[int, ...]:

@@ -268,7 +268,8 @@ def import_learners(actor: User | None, rows: list[ImportRow], source: str = "",
     now = utcnow()
     passwords = [temporary_password() for _ in rows]
     params = [{"username": r.username, "full_name": r.full_name, "unit_id": r.unit_id, "role": Role.LEARNER,
-               "locale": r.language, "active": True, "password_hash": hash_temporary_password(p),
+               "locale": r.language, "email": r.email, "phone": r.phone, "active": True,
+               "password_hash": hash_temporary_password(p),
                "must_change_password": True, "session_token": new_session_token(), "created_at": now}
               for r, p in zip(rows, passwords)]
     ids: list[int] = []
