@@ -90,8 +90,9 @@ def _write(select: sa.Select, dry_run: bool) -> int:
     key = ["user_id", "ref", "kind", "on_date"]
     if dry_run:
         return len(db.session.execute(select).all())
-    statement = _insert().from_select(COLUMNS, select).on_conflict_do_nothing(index_elements=key)
-    return db.session.execute(statement).rowcount or 0
+    statement = (_insert().from_select(COLUMNS, select).on_conflict_do_nothing(index_elements=key)
+                 .returning(Reminder.id))  # counted from RETURNING: psycopg's rowcount is -1 for INSERT ... SELECT
+    return len(db.session.execute(statement).all())
 
 
 def _not_written(ref, kind: str, on_date: date, user_column) -> sa.ColumnElement[bool]:
