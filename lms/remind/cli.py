@@ -29,11 +29,13 @@ def send(dry_run: bool = False, batch: int = 100, echo=click.echo) -> deliver.Ro
         return None
 
     def planned():
+        """Write today's messages, in a transaction of their own."""
         done = schedule.plan()
         db.session.commit()
         return done
 
     def cancelled():
+        """Cancel what no longer applies, in a transaction of its own."""
         n = schedule.cancel_stale()
         db.session.commit()
         return n
