@@ -208,7 +208,7 @@ def erase(person: User, by: User | None) -> None:
     person.password_hash = None
     person.must_change_password = False
     person.locale = None
-    person.email = person.phone = None  # and the messages sent to them
+    person.email = person.phone = person.reminded_at = None  # and the messages sent to them
     db.session.execute(sa.delete(Reminder).where(Reminder.user_id == person.id))
     person.failed_logins, person.locked_until, person.last_login_at = 0, None, None
     person.session_token = new_session_token()  # every session of theirs ends now

@@ -56,6 +56,8 @@ class User(UserMixin, db.Model):
     email: Mapped[str | None] = mapped_column(sa.String(254))
     phone: Mapped[str | None] = mapped_column(sa.String(20))
     reminders_opt_out: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # when a reminder was last written for them: the dashboard looks for reminders only when this is recent
+    reminded_at: Mapped[datetime | None]
 
     unit: Mapped[Unit | None] = relationship(lazy="joined")
 

@@ -11,7 +11,15 @@ from lms.auth.models import Role, User
 from lms.auth.passwords import hash_password
 from lms.content import kinds
 from lms.content.models import Module
-from lms.demo.data import ACCOUNTS, CONTACTS, COUNTRIES, DEMO_ASSIGNMENTS, DEMO_SEED, PRECINCT_NAME, PRECINCTS_PER_DISTRICT
+from lms.demo.data import (
+    ACCOUNTS,
+    CONTACTS,
+    COUNTRIES,
+    DEMO_ASSIGNMENTS,
+    DEMO_SEED,
+    PRECINCT_NAME,
+    PRECINCTS_PER_DISTRICT,
+)
 from lms.extensions import db
 from lms.learn import services
 from lms.learn.models import Assignment

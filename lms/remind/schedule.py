@@ -178,6 +178,10 @@ def plan(on: date | None = None, dry_run: bool = False, listing: list | None = N
                     continue
             done.append(Planned(kind, assignment.id, key_day, _write(select, dry_run)))
     done.append(_digests(on, now, dry_run, listing))
+    if not dry_run and any(p.count for p in done):  # the dashboard looks for reminders of these people only
+        db.session.execute(sa.update(User).where(User.id.in_(
+            sa.select(Reminder.user_id).where(Reminder.created_at == now).scalar_subquery()))
+            .values(reminded_at=now).execution_options(synchronize_session=False))
     return done
 
 

@@ -2,6 +2,8 @@
 learner's own latest reminders on the dashboard."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
@@ -16,6 +18,7 @@ from lms.i18n import pick
 from lms.orgs.models import Unit
 from lms.remind import messages
 from lms.remind.models import Reminder
+from lms.timeutil import utcnow
 from lms.train.scope import sees_everything, trainer_required, unit_condition
 
 bp = Blueprint("remind", __name__)
@@ -24,6 +27,7 @@ STATUS_LABELS = {"queued": _l("Queued"), "sent": _l("Sent"), "failed": _l("Faile
                  "cancelled": _l("Cancelled"), "off": _l("Shown in the app only")}
 KIND_LABELS = {"due_soon": _l("Due soon"), "overdue": _l("Overdue"), "digest": _l("Weekly digest")}
 DASHBOARD_ROWS = 5
+DASHBOARD_DAYS = 14  # reminders written this recently are shown on the dashboard
 
 
 def status_condition(status: str) -> sa.ColumnElement[bool]:
@@ -57,12 +61,15 @@ def index():
 def my_reminders(user: User) -> list[tuple[Reminder, str]]:
     """The latest reminders of `user` with their short text in the reader's language, in one query
     (the dashboard's, a template global)."""
-    if user is None or not user.is_authenticated:
+    if user is None or not user.is_authenticated or user.reminded_at is None:
+        return []  # no query: the dashboard is a hot page, and most days nobody was reminded
+    since = utcnow() - timedelta(days=DASHBOARD_DAYS)
+    if user.reminded_at < since:
         return []
     rows = db.session.execute(
         sa.select(Reminder, Module.title).join(Module, Module.id == Reminder.module_id)
         .where(Reminder.user_id == user.id, Reminder.kind.in_(("due_soon", "overdue")),
-               Reminder.email_status != "cancelled", Reminder.sms_status != "cancelled")
+               Reminder.email_status != "cancelled", Reminder.sms_status != "cancelled", Reminder.created_at >= since)
         .order_by(Reminder.created_at.desc(), Reminder.id.desc()).limit(DASHBOARD_ROWS)).all()
     lang = current_lang()
     return [(r, messages.sms_text(r.kind, pick(title, lang), r.due_date))

@@ -23,6 +23,7 @@ def upgrade():
         batch_op.add_column(sa.Column("email", sa.String(254), nullable=True))
         batch_op.add_column(sa.Column("phone", sa.String(20), nullable=True))
         batch_op.add_column(sa.Column("reminders_opt_out", sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch_op.add_column(sa.Column("reminded_at", sa.DateTime(), nullable=True))
     with op.batch_alter_table("units") as batch_op:
         batch_op.add_column(sa.Column("reminder_days", sa.String(40), nullable=True))
     with op.batch_alter_table("assignments") as batch_op:
@@ -67,6 +68,7 @@ def downgrade():
     with op.batch_alter_table("units") as batch_op:
         batch_op.drop_column("reminder_days")
     with op.batch_alter_table("users") as batch_op:
+        batch_op.drop_column("reminded_at")
         batch_op.drop_column("reminders_opt_out")
         batch_op.drop_column("phone")
         batch_op.drop_column("email")
