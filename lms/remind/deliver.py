@@ -107,7 +107,7 @@ def _outcome(error: str | None) -> str:
 def deliver_round(batch: int = 100) -> Round:
     """Lease up to `batch` due messages, send them on their queued channels, and settle the rows."""
     done = Round()
-    token, rows = _lease(batch)
+    token, rows = run_with_retry(lambda: _lease(batch))
     if not rows:
         return done
     people = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_({r.user_id for r in rows})))}
@@ -163,6 +163,12 @@ def deliver_round(batch: int = 100) -> Round:
 
 
 def _settle(token: str, updates: list[dict]) -> None:
+    """Record what the channels answered, retried if the database was briefly unavailable: the lease is
+    still ours, so a second try writes the same, and a lost answer would send the messages again."""
+    run_with_retry(lambda: _settle_once(token, updates), attempts=5)
+
+
+def _settle_once(token: str, updates: list[dict]) -> None:
     b = sa.bindparam
     db.session.execute(
         sa.update(Reminder.__table__)

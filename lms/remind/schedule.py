@@ -100,6 +100,13 @@ def _not_written(ref, kind: str, on_date: date, user_column) -> sa.ColumnElement
                               Reminder.on_date == on_date)
 
 
+def _not_told(user_column, module_id: int, kind: str, on_date: date) -> sa.ColumnElement[bool]:
+    """No message of this kind and day about this module yet, from another assignment with the same due date
+    (a learner reached by two assignments of one module is told once)."""
+    return ~sa.exists().where(Reminder.user_id == user_column, Reminder.module_id == module_id,
+                              Reminder.kind == kind, Reminder.on_date == on_date)
+
+
 def _settings() -> dict[int, tuple[Unit, tuple[int, ...]]]:
     out = {}
     for unit in db.session.scalars(sa.select(Unit).where(Unit.reminder_days.is_not(None))):
@@ -167,7 +174,8 @@ def plan(on: date | None = None, dry_run: bool = False, listing: list | None = N
                                 *_channel_columns(User.email, User.phone, now))
                       .select_from(lp).join(User, User.id == lp.user_id).outerjoin(Unit, Unit.id == lp.unit_id)
                       .where(lp.module_id == assignment.module_id, lp.status != "completed",
-                             lp.due_date == assignment.due_date, reach, sa.or_(*conditions), *reachable_person())
+                             lp.due_date == assignment.due_date, reach, sa.or_(*conditions), *reachable_person(),
+                             _not_told(lp.user_id, assignment.module_id, kind, key_day))
                       .order_by(lp.user_id))  # the same order in every run: two at once never deadlock
             if dry_run:
                 select = select.where(_not_written(assignment.id, kind, key_day, lp.user_id))

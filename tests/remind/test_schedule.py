@@ -159,3 +159,14 @@ def test_sms_parts_counts_both_encodings():
     assert messages.sms_parts("€" * 80) == 1 and messages.sms_parts("€" * 81) == 2  # two units each in GSM
     assert messages.sms_parts("я" * 70) == 1 and messages.sms_parts("я" * 71) == 2
     assert messages.sms_parts("я" * 134) == 2 and messages.sms_parts("я" * 135) == 3
+
+
+def test_two_assignments_of_one_module_with_one_due_date_tell_the_learner_once(app, make, course, database):
+    tree = make.tree()
+    make.user("ann", unit=tree["KZ-A-1-1"])
+    tomorrow = today() + timedelta(days=1)
+    make.assign(course, unit=tree["KZ"], due_date=tomorrow)
+    make.assign(course, unit=tree["KZ-A-1"], due_date=tomorrow)
+    make.assign(course, unit=tree["KZ-A"], due_date=tomorrow + timedelta(days=5))  # not the earliest: no message
+    send(app)
+    assert _written(app) == {("ann", "due_soon", today())}
