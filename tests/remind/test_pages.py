@@ -176,3 +176,31 @@ def test_no_contact_detail_in_a_monitors_reports(app, make, course, database):
         assert response.status_code in (200, 302, 404)
         body = response.get_data(as_text=True)
         assert "ann@example.org" not in body and "+77011234567" not in body and "7011234567" not in body
+
+
+def test_reminder_days_on_the_unit_and_assignment_forms(app, make, course, database):
+    tree = make.tree()
+    make.user("root", Role.ADMIN)
+    make.user("trainer", Role.TRAINER, tree["KZ-A"])
+    assignment = make.assign(course, unit=tree["KZ-A"], due_date=today() + timedelta(days=20))
+    admin = _signed_in(app, "root")
+    url = f"/admin/units/{tree['KZ-A']}/edit"
+    bad = admin.post(url, {"name_en": "KZ-A", "name_ru": "KZ-A", "reminder_days": "soon"})
+    assert bad.status_code == 200 and "Write up to five whole numbers of days" in bad.get_data(as_text=True)
+    assert admin.post(url, {"name_en": "KZ-A", "name_ru": "KZ-A", "reminder_days": "3, 10"}).status_code == 303
+    from lms.learn.models import Assignment
+    from lms.orgs.models import Unit
+    with app.app_context():
+        assert db.session.get(Unit, tree["KZ-A"]).reminder_days == "10,3"
+        assert db.session.scalar(sa.select(AuditEvent.action).where(AuditEvent.action == "unit.reminders"))
+    trainer = _signed_in(app, "trainer")
+    edit = f"/train/assignments/{assignment}/edit"
+    assert 'name="reminder_days"' in trainer.get(edit).get_data(as_text=True)
+    due = (today() + timedelta(days=20)).isoformat()
+    refused = trainer.post(edit, {"due": "date", "due_date": due, "reminder_days": "1,2,3,4,5,6"})
+    assert refused.status_code == 200 and "Write up to five whole numbers" in refused.get_data(as_text=True)
+    assert trainer.post(edit, {"due": "date", "due_date": due, "reminder_days": "5"}).status_code == 303
+    with app.app_context():
+        assert db.session.get(Assignment, assignment).reminder_days == "5"
+    page = admin.get("/admin/audit?page=1").get_data(as_text=True)
+    assert "Reminder days" in page
