@@ -69,7 +69,7 @@ def main() -> int:
         lines: list[str] = []
         with app.app_context():
             start = time.perf_counter()
-            cli.send(echo=lambda text, err=False: lines.append(text))
+            cli.send(echo=lambda text, err=False, out=lines: out.append(text))
             seconds = time.perf_counter() - start
             total = db.session.scalar(sa.select(sa.func.count()).select_from(Reminder))
         print(f"run {run}: {seconds:.2f} s, {len(statements)} SQL statements, {seconds / baseline:.1f}x the "
