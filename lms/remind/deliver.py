@@ -147,7 +147,8 @@ def deliver_round(batch: int = 100) -> Round:
             updates.append({
                 "rid": row.id, "email": email, "sms": sms, "tries": tries,
                 "next": now + timedelta(seconds=min(base * 2 ** (tries - 1), MAX_DELAY)) if waiting else None,
-                "error": "; ".join(errors)[:500] if errors else row.last_error,
+                # a reason stays while it still holds: a retry under way, or a channel refused for good
+                "error": "; ".join(errors)[:500] if errors else (row.last_error if "failed" in (email, sms) else None),
                 "sent": row.sent_at or (now if "sent" in (email, sms) else None), "parts": message.sms_parts})
             if errors:
                 done.failed += 1
@@ -155,10 +156,11 @@ def deliver_round(batch: int = 100) -> Round:
                 done.errors.append(errors[-1])
             else:
                 done.sent += 1
-    finally:
+    finally:  # what was sent is recorded even if something unexpected stops the round half-way
         if mailer is not None:
             mailer.close()
-    _settle(token, updates)
+        if updates:
+            _settle(token, updates)
     return done
 
 
