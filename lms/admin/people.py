@@ -46,6 +46,7 @@ from lms.timeutil import utcnow
 from lms.train import audit
 from lms.train.models import AuditEvent
 from lms.train.scope import admin_required
+from lms.xapi.models import XapiStatement
 
 _CHUNK = 1000
 
@@ -152,6 +153,9 @@ def export(user: User) -> dict[str, Any]:
                        for t in db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == uid))],
         "audit": [{"at": _when(e.at), "action": e.action, "about_them": e.target_type == "user" and e.target_id == uid,
                    "by_them": e.actor_id == uid, "details": e.details} for e in events],
+        # what the platform recorded of their learning, as served to partners (lms.xapi); pseudonymous there
+        "xapi_statements": [row.data | {"voided": True} if row.voided else row.data for row in db.session.scalars(
+            sa.select(XapiStatement).where(XapiStatement.user_id == uid).order_by(XapiStatement.id))],
     }
 
 

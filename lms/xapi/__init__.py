@@ -11,10 +11,12 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Subscribe the statements to the events, register the statements endpoint and `flask xapi`."""
+    """Subscribe the statements to the events, register the statements endpoint, the activities' metadata
+    (their ids are URLs) and `flask xapi`."""
     from lms.xapi import api, subscribers
     from lms.xapi.cli import xapi_cli
 
     subscribers.subscribe()
     app.register_blueprint(api.bp, url_prefix="/api/v1/xapi")
+    app.register_blueprint(api.meta_bp, url_prefix="/xapi/activities")  # the activity ids resolve
     app.cli.add_command(xapi_cli)

@@ -14,10 +14,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, g, jsonify, make_response, request, url_for
+from flask import Blueprint, abort, g, jsonify, make_response, request, url_for
 
 from lms.auth.models import Role
+from lms.content.models import Lesson, Module, Question
 from lms.extensions import csrf, db
+from lms.learn.models import TrainingSession
 from lms.orgs.models import Unit, in_subtree
 from lms.reports.api import _fail, token_required
 from lms.reports.services import root_units
@@ -157,3 +159,68 @@ def statements():
         args = {k: val for k, val in request.args.items() if k != "after"}
         more = url_for("xapi.statements", **args, after=rows[-1].id)
     return _respond({"statements": [_served(r) for r in rows], "more": more})
+
+
+# --- activity metadata: the activity ids are URLs that answer with their definition -------------
+
+meta_bp = Blueprint("xapi_activities", __name__)
+
+
+def _definition(kind: str, titles: dict | None = None, description: dict | None = None):
+    definition: dict[str, Any] = {"type": v.TYPES[kind]}
+    if titles:
+        definition["name"] = {lang: text for lang, text in titles.items() if text}
+    if description:
+        definition["description"] = {lang: text for lang, text in description.items() if text}
+    response = make_response(jsonify(definition))
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+def _module_or_404(slug: str) -> Module:
+    module = db.session.scalar(sa.select(Module).where(Module.slug == slug))
+    if module is None:
+        abort(404)
+    return module
+
+
+@meta_bp.get("/modules/<slug>")
+def module_activity(slug: str):
+    """The definition of a module's activity (xAPI activity metadata; public, as the courses are)."""
+    module = _module_or_404(slug)
+    return _definition("module", module.title, module.summary)
+
+
+@meta_bp.get("/modules/<slug>/quiz")
+def quiz_activity(slug: str):
+    """The definition of a module's quiz activity (public)."""
+    return _definition("quiz", _module_or_404(slug).title)
+
+
+@meta_bp.get("/modules/<slug>/lessons/<lesson_slug>")
+def lesson_activity(slug: str, lesson_slug: str):
+    """The definition of a lesson's activity (public)."""
+    module = _module_or_404(slug)
+    lesson = db.session.scalar(sa.select(Lesson).where(Lesson.module_id == module.id, Lesson.slug == lesson_slug))
+    if lesson is None:
+        abort(404)
+    return _definition("lesson", lesson.title)
+
+
+@meta_bp.get("/modules/<slug>/questions/<question_slug>")
+def question_activity(slug: str, question_slug: str):
+    """The definition of a question's activity: its type only, so that the answers are not given away (public)."""
+    module = _module_or_404(slug)
+    if db.session.scalar(sa.select(Question.id).where(Question.module_id == module.id,
+                                                      Question.slug == question_slug)) is None:
+        abort(404)
+    return _definition("question")
+
+
+@meta_bp.get("/sessions/<int:session_id>")
+def session_activity(session_id: int):
+    """The definition of an in-person session's activity: the module's title (place and trainer stay private)."""
+    session = db.session.get(TrainingSession, session_id)
+    if session is None:
+        abort(404)
+    return _definition("session", db.session.get(Module, session.module_id).title)

@@ -238,3 +238,20 @@ def test_simultaneous_visits_and_submits_record_each_statement_once(app, make, c
     assert all(r.status_code < 500 for r in submits)
     statements = listed(app, token_for(app, "monitor"))
     assert verbs(statements) == ["answered"] * 4 + ["completed", "experienced", "experienced", "launched", "passed"]
+
+
+def test_activity_ids_resolve_to_their_definitions(app, make, course, database):
+    tree, ids = setup_world(make, course)
+    make.assign(course, unit=tree["KZ"])
+    take_module(app, "ann")
+    client = app.test_client()
+    for s in listed(app, token_for(app, "monitor")):
+        path = s["object"]["id"].removeprefix(BASE)
+        definition = client.get(path)  # no token: activity metadata is public
+        assert definition.status_code == 200, path
+        assert definition.get_json()["type"] == s["object"]["definition"]["type"]
+        rules.activity({"id": s["object"]["id"], "definition": definition.get_json()})
+    quiz = client.get("/xapi/activities/modules/sample-module/questions/" + "x" * 5)
+    assert quiz.status_code == 404
+    assert client.get("/xapi/activities/modules/nope").status_code == 404
+    assert client.get("/xapi/activities/sessions/999").status_code == 404
