@@ -37,3 +37,6 @@ unit_moved = _signals.signal("unit-moved")
 modules_imported = _signals.signal("modules-imported")
 #: An account was locked after too many failed sign-ins (the audit log records it). kwargs: user_id, until
 account_locked = _signals.signal("account-locked")
+#: A person's contact details or reminder opt-out changed (the audit log records it, without the details).
+#: kwargs: user_id, by_id (who changed them)
+contact_changed = _signals.signal("contact-changed")

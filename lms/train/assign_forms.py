@@ -27,6 +27,7 @@ from lms.auth.models import User
 from lms.content.models import Module
 from lms.extensions import db
 from lms.i18n import pick
+from lms.learn import rules
 from lms.orgs.models import Unit
 from lms.timeutil import today
 from lms.train.models import Election
@@ -53,6 +54,15 @@ class DueForm(FlaskForm):
     days_before = IntegerField(_l("Days before polling day"), validators=[Optional(), NumberRange(0, 365)],
                                default=14)
     earlier_counts = BooleanField(_l("Training completed earlier counts"))
+    reminder_days = StringField(_l("Reminders, days before the due date (optional)"),
+                                validators=[Optional(), Length(max=40)])
+
+    def validate_reminder_days(self, field) -> None:
+        """Whole days 0-365, at most five, separated by commas; stored as "7,1"."""
+        try:
+            field.data = rules.format_reminder_days(rules.parse_reminder_days(field.data))
+        except rules.ReminderDaysError as error:
+            raise ValidationError(_l("Write up to five whole numbers of days, separated by commas: 7, 1.")) from error
 
     def validate(self, extra_validators=None) -> bool:
         """Validate, and require the date or the election and days that the chosen kind of due date needs."""
