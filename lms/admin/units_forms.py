@@ -4,11 +4,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from lms.admin.units_service import CODE_RE, MAX_NAME
-from lms.learn import rules
 from lms.train.accounts_forms import optional_id
+from lms.train.assign_forms import ReminderDaysField
 
 _TOO_LONG = _l("Use at most %(max)d characters.")
 
@@ -50,15 +50,7 @@ class UnitNamesForm(UnitForm):
     in the tree."""
 
     code = None
-    reminder_days = StringField(_l("Reminders, days before a due date (optional)"),
-                                validators=[Optional(), Length(max=40)])
-
-    def validate_reminder_days(self, field) -> None:
-        """Whole days 0-365, at most five, separated by commas; stored as "7,1"."""
-        try:
-            field.data = rules.format_reminder_days(rules.parse_reminder_days(field.data))
-        except rules.ReminderDaysError as error:
-            raise ValidationError(_l("Write up to five whole numbers of days, separated by commas: 7, 1.")) from error
+    reminder_days = ReminderDaysField(_l("Reminders, days before a due date (optional)"))
 
 
 class MoveUnitForm(FlaskForm):

@@ -4,18 +4,11 @@ from __future__ import annotations
 
 import email
 import email.policy
-import json
-import socket
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from aiosmtpd.controller import Controller
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.http_stub import JsonStub, free_port  # noqa: F401  (free_port: for the tests)
 
 
 class Mailbox:
@@ -61,45 +54,22 @@ class Mailbox:
         return out
 
 
-class Gateway:
+class Gateway(JsonStub):
     """An SMS gateway: keeps each JSON POST with the right token; answers 503 `failing` times first."""
 
     def __init__(self, port: int, token: str):
-        self.port, self.token, self.received, self.failing = port, token, [], 0
-        self.lock = threading.Lock()
-        self.server = None
+        super().__init__(port, self._answer)
+        self.token, self.received, self.failing = token, [], 0
 
-    def start(self):
-        gateway = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):  # noqa: N802
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                with gateway.lock:
-                    if self.headers.get("Authorization") != f"Bearer {gateway.token}":
-                        status = 401
-                    elif gateway.failing:
-                        gateway.failing -= 1
-                        status = 503
-                    elif not str(body.get("to", "")).startswith("+"):
-                        status = 400
-                    else:
-                        gateway.received.append(body)
-                        status = 202
-                payload = json.dumps({"status": status}).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self):
-        if self.server:
-            self.server.shutdown()
-            self.server.server_close()
+    def _answer(self, path, headers, body):
+        if headers.get("Authorization") != f"Bearer {self.token}":
+            status = 401
+        elif self.failing:
+            self.failing -= 1
+            status = 503
+        elif not str(body.get("to", "")).startswith("+"):
+            status = 400
+        else:
+            self.received.append(body)
+            status = 202
+        return status, {"status": status}

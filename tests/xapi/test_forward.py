@@ -3,11 +3,7 @@ up, receives every statement exactly once, even from two forwarders at once."""
 from __future__ import annotations
 
 import base64
-import json
-import socket
-import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import sqlalchemy as sa
@@ -16,64 +12,35 @@ from lms.extensions import db
 from lms.timeutil import utcnow
 from lms.xapi import forward
 from lms.xapi.models import XapiOutbox, XapiStatement
+from tests.http_stub import JsonStub, free_port
 from tests.test_concurrency import _run_together
 from tests.train.test_assignments import setup_world
 from tests.xapi import rules
 from tests.xapi.test_statements import take_module
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Store:
+class Store(JsonStub):
     """A learning record store on 127.0.0.1: keeps every statement POSTed to /xapi/statements (all deliveries,
     so a second delivery of one id shows), answers 503 `failing` times first, and refuses ids in `refuse`."""
 
     def __init__(self, port: int):
-        self.port, self.received, self.failing, self.refuse = port, [], 0, set()
-        self.lock = threading.Lock()
-        self.server = None
+        super().__init__(port, self._answer)
+        self.received, self.failing, self.refuse = [], 0, set()
 
-    def start(self):
-        store = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):  # noqa: N802
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                auth = base64.b64encode(b"lrs-user:lrs-pass").decode()
-                ok = (self.path == "/xapi/statements" and self.headers["X-Experience-API-Version"] == "1.0.3"
-                      and self.headers["Authorization"] == f"Basic {auth}")
-                with store.lock:
-                    if not ok:
-                        status = 401
-                    elif store.failing:
-                        store.failing -= 1
-                        status = 503
-                    elif any(s["id"] in store.refuse for s in body):
-                        status = 400
-                    else:
-                        store.received.extend(body)
-                        status = 200
-                payload = json.dumps([s["id"] for s in body] if status == 200 else {"error": status}).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self):
-        if self.server:
-            self.server.shutdown()
-            self.server.server_close()
+    def _answer(self, path, headers, body):
+        auth = base64.b64encode(b"lrs-user:lrs-pass").decode()
+        if not (path == "/xapi/statements" and headers["X-Experience-API-Version"] == "1.0.3"
+                and headers["Authorization"] == f"Basic {auth}"):
+            status = 401
+        elif self.failing:
+            self.failing -= 1
+            status = 503
+        elif any(s["id"] in self.refuse for s in body):
+            status = 400
+        else:
+            self.received.extend(body)
+            status = 200
+        return status, [s["id"] for s in body] if status == 200 else {"error": status}
 
     def ids(self) -> list[str]:
         with self.lock:
