@@ -13,9 +13,9 @@ from babel import Locale
 from babel.dates import format_skeleton
 from babel.numbers import format_percent as babel_format_percent
 from flask import Flask, g, request
-from flask_babel import force_locale, format_date, format_datetime, format_decimal, get_locale
+from flask_babel import force_locale, format_date, format_datetime, get_locale
 
-from lms.i18n import LANGUAGE_NAMES, pick
+from lms.i18n import LANGUAGE_NAMES, format_number, pick
 
 
 def current_lang() -> str:
@@ -27,7 +27,7 @@ def current_lang() -> str:
         return g._lms_lang
 
 
-_REQUEST_CACHES = ("_lms_lang", "_lms_translations", "_lms_dates")  # what the request keeps of its language
+_REQUEST_CACHES = ("_lms_lang", "_lms_translations")  # what the request keeps of its language
 
 
 @contextmanager
@@ -47,23 +47,24 @@ def shown_in(lang: str) -> Iterator[None]:
 
 
 def format_date_cached(d, fmt: str = "medium") -> str:
-    """Babel's date formatting, memoised per request: long tables repeat the same few dates."""
+    """Babel's date formatting (of the calendar day), memoised: pages and tables repeat the same few dates."""
     if not d:
         return ""
     if isinstance(d, datetime):  # a date is shown for the calendar day only
         d = d.date()
-    cache = g.setdefault("_lms_dates", {})
-    key = (d, fmt)
-    if key not in cache:
-        cache[key] = format_date(d, fmt)
-    return cache[key]
+    return _date(d, fmt, get_locale())
+
+
+@functools.lru_cache(maxsize=4096)
+def _date(d, fmt: str, locale) -> str:
+    return format_date(d, fmt)  # in `locale`, the request's: a date (not a datetime) knows no time zone
 
 
 def number(value, missing: str = "—") -> str:
     """A count or figure in the reader's locale: 20000 -> "20,000" in English, "20 000" in Russian."""
     if value is None:
         return missing
-    return format_decimal(value)
+    return format_number(value)
 
 
 def percent(value, digits: int = 1, missing: str = "—") -> str:
@@ -71,10 +72,15 @@ def percent(value, digits: int = 1, missing: str = "—") -> str:
     66.666 -> "66.7%" in English, "66,7 %" in Russian; 70 -> "70%"."""
     if value is None:
         return missing
-    share = (Decimal(str(round(float(value), digits))) / 100).normalize()
+    return _percent(str(round(float(value), digits)), get_locale())
+
+
+@functools.lru_cache(maxsize=4096)
+def _percent(value: str, locale) -> str:
+    share = (Decimal(value) / 100).normalize()
     if share == share.to_integral_value():  # 1E+1 and the like: keep a plain exponent
         share = share.quantize(Decimal(1))
-    return babel_format_percent(share, locale=get_locale(), decimal_quantization=False)
+    return babel_format_percent(share, locale=locale, decimal_quantization=False)
 
 
 def short_date(d) -> str:
