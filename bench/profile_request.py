@@ -1,7 +1,7 @@
 """Where a request's time goes: pyinstrument over N requests to /healthz, the dashboard and a lesson.
 
-Builds the app in this process on a fresh SQLite file with the courses and the demo data, signs
-in as the demo learner through the real form and warms every page up. Then, for each path, it
+Compiles the catalogs, builds the app in this process on a fresh SQLite file with the courses and
+the demo data, signs in as the demo learner through the real form and warms every page up. Then, for each path, it
 times N requests through the WSGI app (the test client, no network; the fastest of ten batches,
 in wall and in this thread's CPU time, which others' load on the machine disturbs less),
 profiles N more, and prints the mean time per request and pyinstrument's call tree, cut at the
@@ -34,8 +34,9 @@ def main() -> int:
                        "LMS_RATELIMIT": "0", "LMS_INSTANCE_PATH": tmp})
     from pyinstrument import Profiler
 
-    from bench._server import demo_app, signed_in_client
+    from bench._server import compile_catalogs, demo_app, signed_in_client
 
+    compile_catalogs()
     app, _runner = demo_app()
     client = signed_in_client(app, "learner", app.config["LMS_DEMO_PASSWORD"])
     html = client.get("/learn/modules/mobile-ballot-box").get_data(as_text=True)
