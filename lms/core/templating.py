@@ -12,8 +12,10 @@ from decimal import Decimal
 from babel import Locale
 from babel.dates import format_skeleton
 from babel.numbers import format_percent as babel_format_percent
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request, session
 from flask_babel import force_locale, format_date, format_datetime, get_locale
+from flask_wtf.csrf import generate_csrf
+from itsdangerous import URLSafeTimedSerializer
 
 from lms.i18n import LANGUAGE_NAMES, format_number, pick
 
@@ -98,13 +100,34 @@ def language_name(code: str) -> str:
     return _language_name(code, current_lang())
 
 
+@functools.lru_cache(maxsize=4096)
+def _signed_csrf(secret_key: str | bytes, raw: str) -> str:
+    return URLSafeTimedSerializer(secret_key, salt="wtf-csrf-token").dumps(raw)  # as Flask-WTF signs it
+
+
+def csrf_token() -> str:
+    """Flask-WTF's `csrf_token()` for templates, with the signed form of each session's token kept:
+    signing it anew costs more than the rest of a page's forms. Tokens here never expire
+    (WTF_CSRF_TIME_LIMIT None), so a signature made on an earlier page validates alike."""
+    config = current_app.config
+    field = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    raw = session.get(field)
+    if field not in g and isinstance(raw, str) and config.get("WTF_CSRF_TIME_LIMIT", 3600) is None:
+        setattr(g, field, _signed_csrf(config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key, raw))
+    return generate_csrf()
+
+
 def init_app(app: Flask) -> None:
-    """Install the template globals and filters, and the security headers of every response."""
+    """Install the template globals (csrf_token() in place of Flask-WTF's) and filters, and the security
+    headers of every response."""
     @app.context_processor
     def globals_():
-        """The current language, the language names and the request path, for every template."""
-        return {"lang": current_lang(), "language_names": LANGUAGE_NAMES, "request_path": request.full_path.rstrip("?")}
+        """The current language, the language names, the request path and csrf_token() (over the
+        one Flask-WTF's context processor gives), for every template."""
+        return {"lang": current_lang(), "language_names": LANGUAGE_NAMES, "request_path": request.full_path.rstrip("?"),
+                "csrf_token": csrf_token}
 
+    app.jinja_env.globals["csrf_token"] = csrf_token
     app.jinja_env.filters["t"] = lambda text: pick(text, current_lang())
     app.jinja_env.filters["date"] = format_date_cached
     app.jinja_env.filters["num"] = number
