@@ -12,7 +12,7 @@ from decimal import Decimal
 from babel import Locale
 from babel.dates import format_skeleton
 from babel.numbers import format_percent as babel_format_percent
-from flask import Flask, current_app, g, request, session
+from flask import Flask, current_app, g, has_request_context, request, session, url_for
 from flask_babel import force_locale, format_date, format_datetime, get_locale
 from flask_wtf.csrf import generate_csrf
 from itsdangerous import URLSafeTimedSerializer
@@ -117,6 +117,29 @@ def csrf_token() -> str:
     return generate_csrf()
 
 
+@functools.lru_cache(maxsize=8192)
+def _built_url(where: tuple[int, str, str, str], endpoint: str, values: tuple) -> str:
+    return url_for(endpoint, **dict(values))
+
+
+def cached_url_for(endpoint: str, **values) -> str:
+    """`url_for` for templates, memoised: every page builds the same menu, asset (with its content
+    hash) and module links again. A URL depends only on the app's routes, the request's host, scheme
+    and script root, the endpoint and the values (the url_defaults here add only the assets' hashes);
+    a relative endpoint (".x") depends on the request's blueprint and is built each time."""
+    if endpoint.startswith(".") or not has_request_context():
+        return url_for(endpoint, **values)
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    try:
+        where = req.lms_url_base
+    except AttributeError:  # the first URL of this request
+        where = req.lms_url_base = (id(current_app.url_map), req.host, req.scheme, req.script_root)
+    try:
+        return _built_url(where, endpoint, tuple(sorted(values.items())) if values else ())
+    except TypeError:  # an unhashable value (a list): build it as it is
+        return url_for(endpoint, **values)
+
+
 def init_app(app: Flask) -> None:
     """Install the template globals (csrf_token() in place of Flask-WTF's) and filters, and the security
     headers of every response."""
@@ -128,6 +151,7 @@ def init_app(app: Flask) -> None:
                 "csrf_token": csrf_token}
 
     app.jinja_env.globals["csrf_token"] = csrf_token
+    app.jinja_env.globals["url_for"] = cached_url_for
     app.jinja_env.filters["t"] = lambda text: pick(text, current_lang())
     app.jinja_env.filters["date"] = format_date_cached
     app.jinja_env.filters["num"] = number
