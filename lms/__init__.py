@@ -42,9 +42,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         hops = app.config["LMS_PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     configure_extensions(app)
-    from lms import admin, auth, content, core, demo, learn, progress, reports, train
+    from lms import admin, auth, content, core, demo, learn, progress, remind, reports, train, xapi
 
-    for package in (core, auth, content, learn, progress, train, reports, admin, demo):
+    for package in (core, auth, content, learn, progress, train, reports, xapi, remind, admin, demo):
         package.init_app(app)  # each registers its own blueprints, CLI and hooks
     return app
 

@@ -68,6 +68,23 @@ def from_environment(instance_path: str) -> dict[str, object]:
         "LMS_SIGNING_KEY": os.environ.get("LMS_SIGNING_KEY", ""),
         "LMS_SIGNING_OLD_PUBLIC_KEYS": os.environ.get("LMS_SIGNING_OLD_PUBLIC_KEYS", ""),
         "LMS_ISSUER_NAME": os.environ.get("LMS_ISSUER_NAME", "Election officials' training"),
+        # the platform's public address: the home page of the accounts and the root of the activity ids in
+        # xAPI statements (set it before the first statement is recorded: the ids must not change)
+        "LMS_BASE_URL": os.environ.get("LMS_BASE_URL", "http://127.0.0.1:5000"),
+        # forwarding of xAPI statements to a learning record store (lms.xapi.forward); empty: not forwarded
+        "LMS_XAPI_ENDPOINT": os.environ.get("LMS_XAPI_ENDPOINT", ""),
+        "LMS_XAPI_USERNAME": os.environ.get("LMS_XAPI_USERNAME", ""),
+        "LMS_XAPI_PASSWORD": os.environ.get("LMS_XAPI_PASSWORD", ""),
+        "LMS_XAPI_RETRY_SECONDS": float(os.environ.get("LMS_XAPI_RETRY_SECONDS", "10")),
+        # reminders (lms.remind): SMTP and the SMS gateway; empty: messages are recorded and shown in the app only
+        "LMS_SMTP_URL": os.environ.get("LMS_SMTP_URL", ""),
+        "LMS_MAIL_FROM": os.environ.get("LMS_MAIL_FROM", ""),
+        "LMS_SMS_URL": os.environ.get("LMS_SMS_URL", ""),
+        "LMS_SMS_TOKEN": os.environ.get("LMS_SMS_TOKEN", ""),
+        "LMS_REMINDER_DAYS": os.environ.get("LMS_REMINDER_DAYS", "7,1"),
+        "LMS_REMINDER_OVERDUE_WITHIN": int(os.environ.get("LMS_REMINDER_OVERDUE_WITHIN", "30")),
+        "LMS_REMINDER_RETRY_SECONDS": float(os.environ.get("LMS_REMINDER_RETRY_SECONDS", "60")),
+        "LMS_PHONE_REGION": os.environ.get("LMS_PHONE_REGION", "KZ"),
         "LMS_PASSWORD_MEMORY_KIB": int(os.environ.get("LMS_PASSWORD_MEMORY_KIB", "65536")),
         # Secure on every HTTPS request anyway (lms.auth.sessions); this forces it on plain HTTP too
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),

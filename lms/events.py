@@ -10,6 +10,9 @@ from blinker import Namespace
 
 _signals = Namespace()
 
+#: A learner opened a module's page (sent on every visit; an xAPI `launched` is recorded once per
+#: training cycle, and a receiver returns True when it wrote something). kwargs: user_id, module_id, since
+module_launched = _signals.signal("module-launched")
 #: A learner read a lesson. kwargs: user_id, module_id, lesson_id
 lesson_read = _signals.signal("lesson-read")
 #: A module's completion was recorded, or renewed in a new training cycle (a certificate is issued). kwargs:
@@ -34,3 +37,6 @@ unit_moved = _signals.signal("unit-moved")
 modules_imported = _signals.signal("modules-imported")
 #: An account was locked after too many failed sign-ins (the audit log records it). kwargs: user_id, until
 account_locked = _signals.signal("account-locked")
+#: A person's contact details or reminder opt-out changed (the audit log records it, without the details).
+#: kwargs: user_id, by_id (who changed them)
+contact_changed = _signals.signal("contact-changed")

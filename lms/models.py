@@ -24,13 +24,15 @@ from lms.progress.models import (
                               ReportUnit,
                               ReportWeek,
 )
+from lms.remind.models import Reminder
 from lms.reports.models import ReportScope
 from lms.train.models import AuditEvent, Election
+from lms.xapi.models import XapiOutbox, XapiStatement
 
 __all__ = [
     "ApiToken", "Assignment", "AttemptGrant", "AttemptItem", "Attendance", "AuditEvent", "Certificate", "Election",
     "LearnerProgress", "Lesson", "LessonCompletion", "Module", "ModuleCompletion", "Question", "QuestionVersion",
     "QuizAttempt", "ReportCell", "ReportDays", "ReportDue", "ReportItem", "ReportMember", "ReportOption",
-    "ReportScope", "ReportUnit", "ReportWeek", "Role", "ShownOnce", "SignIn", "TrainingSession", "Unit", "UnitKind",
-    "User",
+    "Reminder", "ReportScope", "ReportUnit", "ReportWeek", "Role", "ShownOnce", "SignIn", "TrainingSession", "Unit",
+    "UnitKind", "User", "XapiOutbox", "XapiStatement",
 ]

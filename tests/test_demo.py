@@ -9,6 +9,7 @@ from lms.config import ROOT
 from lms.extensions import db
 from lms.learn.models import Assignment
 from lms.orgs.models import Unit
+from lms.xapi.models import XapiStatement
 from tests.conftest import Browser
 
 
@@ -31,6 +32,11 @@ def test_demo_seed_gives_working_accounts_and_living_reports(app, database, tmp_
     assert len(names) == 4 + 300 and oblasts == 10  # not doubled by the second run; every oblast has some
     result = runner.invoke(args=["reports", "rebuild", "--check"])
     assert result.exit_code == 0, result.output
+    with app.app_context():  # xAPI statements: the learner's through the events, the officials' from the back-fill
+        by_user = dict(db.session.execute(sa.select(User.username, sa.func.count(XapiStatement.id))
+                                          .join(User, User.id == XapiStatement.user_id).group_by(User.username)).all())
+    assert by_user.pop("learner", 0) > 0 and sum(by_user.values()) > 1000
+    assert runner.invoke(args=["xapi", "backfill"]).output.strip().endswith("\n0 statements written")
     browser = Browser(app.test_client())
     assert browser.login("learner", "demo-pass-123").status_code == 302
     dashboard = browser.get("/learn/").get_data(as_text=True)
@@ -100,3 +106,6 @@ def test_the_demo_and_generated_data_leave_nothing_for_a_rebuild(app, database):
         assert runner.invoke(args=["demo", "generate", "--learners", "40"]).exit_code == 0
     result = runner.invoke(args=["reports", "rebuild", "--check"])
     assert result.exit_code == 0, result.output
+    backfilled = runner.invoke(args=["xapi", "backfill"])  # generated records are written in bulk
+    assert backfilled.exit_code == 0 and not backfilled.output.strip().endswith("\n0 statements written")
+    assert runner.invoke(args=["xapi", "backfill"]).output.strip().endswith("\n0 statements written")

@@ -1,15 +1,17 @@
-"""Administration: the courses page, publishing, and the import of the course files (views on the
-admin blueprint). The preview of a module is in lms.admin.course_preview."""
+"""Administration: the courses page, publishing, the import of the course files and the SCORM 1.2
+download of a module (views on the admin blueprint). The preview of a module is in lms.admin.course_preview."""
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from lms.admin import courses_service as svc
 from lms.admin.views import bp
+from lms.content import scorm
 from lms.core.templating import current_lang
 from lms.extensions import db
 from lms.i18n import gettext as _
@@ -69,6 +71,26 @@ def course_publish(slug: str):
 def course_unpublish(slug: str):
     """Stop offering a module for new assignments; the assignments made stay (POST; admins)."""
     return _set_published(slug, False)
+
+
+@bp.get("/courses/<slug>/scorm.zip")
+@admin_required
+def course_scorm(slug: str):
+    """The module as a SCORM 1.2 package in `?lang=` (by default the admin's language), as `flask courses
+    export-scorm` writes it; 404 for a module not in the course files or a language it has no lesson in
+    (GET; admins)."""
+    module = scorm.exportable_module(slug)
+    lang = request.args.get("lang") or current_lang()
+    if module is None or lang not in scorm.export_languages(module):
+        abort(404)
+    try:
+        data = scorm.build_package(module, lang)
+    except scorm.ExportError:  # a question kind the package cannot grade
+        abort(404)
+    response = send_file(io.BytesIO(data), mimetype="application/zip", as_attachment=True,
+                         download_name=scorm.package_filename(module, lang), max_age=0)
+    response.cache_control.private = True
+    return response
 
 
 @bp.post("/courses/import")

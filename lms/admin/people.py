@@ -41,10 +41,12 @@ from lms.learn.models import (
     TrainingSession,
 )
 from lms.orgs.models import Unit
+from lms.remind.models import Reminder
 from lms.timeutil import utcnow
 from lms.train import audit
 from lms.train.models import AuditEvent
 from lms.train.scope import admin_required
+from lms.xapi.models import XapiStatement
 
 _CHUNK = 1000
 
@@ -115,7 +117,13 @@ def export(user: User) -> dict[str, Any]:
         "account": {"id": uid, "username": user.username, "full_name": user.full_name, "role": user.role.value,
                     "locale": user.locale, "active": user.active, "created_at": _when(user.created_at),
                     "last_login_at": _when(user.last_login_at), "must_change_password": user.must_change_password,
-                    "locked_until": _when(user.locked_until), "erased_at": _when(user.erased_at)},
+                    "locked_until": _when(user.locked_until), "erased_at": _when(user.erased_at),
+                    "email": user.email, "phone": user.phone, "reminders_opt_out": user.reminders_opt_out},
+        "reminders": [{"kind": r.kind, "module": module(r.module_id), "day": _when(r.on_date),
+                       "written_at": _when(r.created_at), "email": r.email_status, "sms": r.sms_status,
+                       "sent_at": _when(r.sent_at)}
+                      for r in db.session.scalars(sa.select(Reminder).where(Reminder.user_id == uid)
+                                                  .order_by(Reminder.created_at, Reminder.id))],
         "unit": _unit(user.unit),
         "units_above": [_unit(u) for u in db.session.scalars(sa.select(Unit).where(Unit.id.in_(unit_ids)))
                         if u.id != user.unit_id] if unit_ids else [],
@@ -145,6 +153,9 @@ def export(user: User) -> dict[str, Any]:
                        for t in db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == uid))],
         "audit": [{"at": _when(e.at), "action": e.action, "about_them": e.target_type == "user" and e.target_id == uid,
                    "by_them": e.actor_id == uid, "details": e.details} for e in events],
+        # what the platform recorded of their learning, as served to partners (lms.xapi); pseudonymous there
+        "xapi_statements": [row.data | {"voided": True} if row.voided else row.data for row in db.session.scalars(
+            sa.select(XapiStatement).where(XapiStatement.user_id == uid).order_by(XapiStatement.id))],
     }
 
 
@@ -201,6 +212,8 @@ def erase(person: User, by: User | None) -> None:
     person.password_hash = None
     person.must_change_password = False
     person.locale = None
+    person.email = person.phone = person.reminded_at = None  # and the messages sent to them
+    db.session.execute(sa.delete(Reminder).where(Reminder.user_id == person.id))
     person.failed_logins, person.locked_until, person.last_login_at = 0, None, None
     person.session_token = new_session_token()  # every session of theirs ends now
     person.erased_at = now

@@ -82,6 +82,7 @@ def staff_new():
         try:
             issued = svc.create_staff(current_user, Role(role) if role else None, form.full_name.data,
                                       form.username.data, form.unit.data or None, form.language.data)
+            svc.set_contact(current_user, issued.user, form.email.data, form.phone.data)
             db.session.commit()
         except svc.AccountError as exc:
             db.session.rollback()
@@ -100,7 +101,7 @@ def staff_edit(user_id: int):
     """Edit a staff account's name, role, unit, language and whether it is active (GET, POST; admins)."""
     person = _staff_or_404(user_id)
     form = EditStaffForm(data={"full_name": person.full_name, "unit": person.unit_id or 0, "active": person.active,
-                               "role": person.role.value,
+                               "role": person.role.value, "email": person.email, "phone": person.phone,
                                "language": person.locale or current_app.config["LMS_DEFAULT_LOCALE"]})
     form.role.choices = _role_choices()
     _set_unit_choices(form, person.unit)
@@ -109,6 +110,7 @@ def staff_edit(user_id: int):
         try:
             changed = staff_service.update_staff(current_user, person, form.full_name.data, form.unit.data or None,
                                                  form.language.data, form.active.data, form.role.data)
+            changed = svc.set_contact(current_user, person, form.email.data, form.phone.data) or changed
             db.session.commit()
         except svc.AccountError as exc:
             db.session.rollback()

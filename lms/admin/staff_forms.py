@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField
+from wtforms import BooleanField, EmailField, SelectField, StringField, TelField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
+from lms.auth.contact import email_field_check, phone_field_check
 from lms.orgs.models import Unit
 from lms.train.accounts_forms import LANGUAGE_CHOICES
 
@@ -22,6 +23,8 @@ class _StaffFields(FlaskForm):
     # Any unit id is checked by the service (a precinct kept by an older account is allowed too).
     unit = SelectField(_l("Unit"), coerce=int, validate_choice=False)
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, validate_choice=False)
+    email = EmailField(_l("E-mail address (optional)"), validators=[Length(max=254), email_field_check])
+    phone = TelField(_l("Mobile number (optional)"), validators=[Length(max=40), phone_field_check])
 
 
 class NewStaffForm(_StaffFields):

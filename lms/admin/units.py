@@ -81,12 +81,14 @@ def unit_new(unit_id: int | None = None):
 @bp.route("/units/<int:unit_id>/edit", methods=["GET", "POST"])
 @admin_required
 def unit_edit(unit_id: int):
-    """Edit the names of a unit in every language (GET, POST; admins)."""
+    """Edit the names of a unit in every language and its reminder days (GET, POST; admins)."""
     unit = _unit_or_404(unit_id)
-    form = UnitNamesForm(data={f"name_{lang}": name for lang, name in (unit.names or {}).items()})
+    form = UnitNamesForm(data={**{f"name_{lang}": name for lang, name in (unit.names or {}).items()},
+                               "reminder_days": unit.reminder_days})
     if form.validate_on_submit():
         try:
             changed = svc.update_names(current_user, unit, form.names())
+            changed = svc.set_reminder_days(current_user, unit, form.reminder_days.data) or changed
             db.session.commit()
         except svc.UnitError as exc:
             db.session.rollback()

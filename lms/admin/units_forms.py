@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from lms.admin.units_service import CODE_RE, MAX_NAME
 from lms.train.accounts_forms import optional_id
+from lms.train.assign_forms import ReminderDaysField
 
 _TOO_LONG = _l("Use at most %(max)d characters.")
 
@@ -45,9 +46,11 @@ class UnitForm(FlaskForm):
 
 
 class UnitNamesForm(UnitForm):
-    """The names only: a unit keeps its code and its place in the tree."""
+    """The names, and the reminder days of the unit and those below it: a unit keeps its code and its place
+    in the tree."""
 
     code = None
+    reminder_days = ReminderDaysField(_l("Reminders, days before a due date (optional)"))
 
 
 class MoveUnitForm(FlaskForm):

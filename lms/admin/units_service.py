@@ -136,6 +136,18 @@ def update_names(actor: User | None, unit: Unit, values: Mapping[str, str | None
     return True
 
 
+def set_reminder_days(actor: User | None, unit: Unit, days: str | None) -> bool:
+    """Set the days before a due date when reminders go out for this unit and those below it ("7,1", already
+    checked; None: the setting of the unit above, else LMS_REMINDER_DAYS). False when nothing changed."""
+    days = days or None
+    if days == unit.reminder_days:
+        return False
+    old, unit.reminder_days = unit.reminder_days, days
+    db.session.flush()
+    audit.record(actor, "unit.reminders", "unit", unit.id, unit.id, code=unit.code, reminder_days=[old, days])
+    return True
+
+
 def delete_blockers(unit: Unit) -> list[str]:
     """What still refers to `unit` (one query); only a unit with nothing is deleted.
 

@@ -1,9 +1,10 @@
 """Sign-in and password forms."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, StringField, TelField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
+from lms.auth.contact import email_field_check, phone_field_check
 from lms.auth.passwords import MIN_LENGTH, too_easy
 
 
@@ -36,3 +37,13 @@ class ChangePasswordForm(FlaskForm):
 
 class TokenForm(FlaskForm):
     name = StringField(_l("What the token is for"), validators=[DataRequired(), Length(max=100)])
+
+
+class ContactForm(FlaskForm):
+    """One's own contact details for reminders, and the opt-out."""
+
+    email = EmailField(_l("E-mail address"), validators=[Length(max=254), email_field_check],
+                       render_kw={"autocomplete": "email"})
+    phone = TelField(_l("Mobile number"), validators=[Length(max=40), phone_field_check],
+                     render_kw={"autocomplete": "tel"})
+    opt_out = BooleanField(_l("Send me no reminders"))

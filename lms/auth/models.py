@@ -52,6 +52,12 @@ class User(UserMixin, db.Model):
     locked_until: Mapped[datetime | None]
     # the person's data was erased (lms.admin.people): name and username are an anonymous label now
     erased_at: Mapped[datetime | None]
+    # contact details for reminders (lms.remind): optional; the phone in E.164 (+77011234567)
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    phone: Mapped[str | None] = mapped_column(sa.String(20))
+    reminders_opt_out: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # when a reminder was last written for them: the dashboard looks for reminders only when this is recent
+    reminded_at: Mapped[datetime | None]
 
     unit: Mapped[Unit | None] = relationship(lazy="joined")
 

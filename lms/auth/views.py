@@ -22,9 +22,10 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
+from lms import events
 from lms.auth import lockout, sessions
 from lms.auth.access import roles_required
-from lms.auth.forms import ChangePasswordForm, LoginForm, TokenForm
+from lms.auth.forms import ChangePasswordForm, ContactForm, LoginForm, TokenForm
 from lms.auth.models import ApiToken, Role, SignIn, User, new_session_token, token_hash
 from lms.auth.passwords import hash_password, needs_rehash, verify_password
 from lms.config import LANGUAGES
@@ -142,6 +143,28 @@ def change_password():
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("core.index"))
     return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """One's own contact details for reminders and the opt-out: see and change them (GET, POST; signed-in
+    users)."""
+    form = ContactForm(data={"email": current_user.email, "phone": current_user.phone,
+                             "opt_out": current_user.reminders_opt_out})
+    if form.validate_on_submit():
+        changed = ((current_user.email, current_user.phone, current_user.reminders_opt_out)
+                   != (form.email.data, form.phone.data, form.opt_out.data))
+        current_user.email, current_user.phone = form.email.data, form.phone.data
+        current_user.reminders_opt_out = form.opt_out.data
+        if changed:
+            events.contact_changed.send(user_id=current_user.id, by_id=current_user.id)
+        db.session.commit()
+        flash(_("Your contact details have been saved."), "success")
+        return redirect(url_for("auth.account"), code=303)
+    response = make_response(render_template("auth/account.html", form=form))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/language")

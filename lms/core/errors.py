@@ -34,11 +34,13 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        """The error page for an HTTP error (4xx, 5xx); other HTTP exceptions pass through."""
+        """The error page for an HTTP error (4xx, 5xx), with the exception's own headers (a 405's `Allow`);
+        other HTTP exceptions pass through."""
         if exc.code is None or exc.code < 400:
             return exc
         db.session.rollback()
-        return _render(exc.code, MESSAGES.get(exc.code, exc.description))
+        body, code = _render(exc.code, MESSAGES.get(exc.code, exc.description))
+        return body, code, [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
 
     @app.errorhandler(Busy)
     def busy(exc: Busy):

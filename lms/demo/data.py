@@ -47,8 +47,13 @@ ACCOUNTS = [
     ("learner", "Gulnara Ismailova", "learner", "KZ-ALM-01-001", "ru"),
 ]
 
-# modules the demo trainer assigns to the demo learner, with days until due
-DEMO_ASSIGNMENTS = [("mobile-ballot-box", 14), ("polling-and-count", 21), ("observers", 28)]
+# contact details for reminders (lms.remind): example addresses and a number in the demo range
+CONTACTS = {"learner": ("gulnara.ismailova@example.org", "+77010000001"),
+            "trainer": ("nurlan.abenov@example.org", None)}
+
+# modules the demo trainer assigns to the demo learner, with days until due: the second is due within the
+# week, so that `flask reminders send --dry-run` on a fresh demo lists its 7-day reminder
+DEMO_ASSIGNMENTS = [("mobile-ballot-box", 14), ("polling-and-count", 6), ("observers", 28)]
 
 # generated officials that `demo seed` adds to the demo precincts (LMS_DEMO_LEARNERS of them)
 DEMO_PREFIX = "demo-"

@@ -185,7 +185,10 @@ def generate_learners(learners: int, seed: int = 1998, oblast_codes: list[str] |
         users.append({"id": uid, "username": username, "full_name": full_name, "unit_id": unit_id,
                       "role": "learner", "locale": rng.choice(["ru", "ru", "kk", "ky", "uz", "tg", "tk"]),
                       "active": True, "password_hash": password, "must_change_password": False,
-                      "session_token": f"gen-{seed}-{uid}", "created_at": now})
+                      "session_token": f"gen-{seed}-{uid}", "created_at": now,
+                      # contact details for reminders on two learners in three, a mobile number on one in two
+                      "email": f"learner{uid}@example.org" if uid % 3 else None,
+                      "phone": f"+7701{uid % 10_000_000:07d}" if uid % 2 == 0 else None})
         for m in modules:
             state = rng.random()
             if state < 0.25:

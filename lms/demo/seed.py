@@ -11,7 +11,15 @@ from lms.auth.models import Role, User
 from lms.auth.passwords import hash_password
 from lms.content import kinds
 from lms.content.models import Module
-from lms.demo.data import ACCOUNTS, COUNTRIES, DEMO_ASSIGNMENTS, DEMO_SEED, PRECINCT_NAME, PRECINCTS_PER_DISTRICT
+from lms.demo.data import (
+    ACCOUNTS,
+    CONTACTS,
+    COUNTRIES,
+    DEMO_ASSIGNMENTS,
+    DEMO_SEED,
+    PRECINCT_NAME,
+    PRECINCTS_PER_DISTRICT,
+)
 from lms.extensions import db
 from lms.learn import services
 from lms.learn.models import Assignment
@@ -59,6 +67,8 @@ def seed_demo(password: str) -> list[str]:
             user = User(username=username, full_name=full_name, role=Role(role), locale=locale,
                         unit=units[unit_code] if unit_code else None, password_hash=hash_password(password))
             db.session.add(user)
+        if username in CONTACTS and user.email is None and user.phone is None:
+            user.email, user.phone = CONTACTS[username]
         users[username] = user
     db.session.flush()
     notes = []

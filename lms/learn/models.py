@@ -36,6 +36,8 @@ class Assignment(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     withdrawn_at: Mapped[datetime | None]
     withdrawn_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # days before the due date when reminders go out ("7,1"), instead of the units' setting (lms.remind)
+    reminder_days: Mapped[str | None] = mapped_column(sa.String(40))
 
     module: Mapped[Module] = relationship()
 

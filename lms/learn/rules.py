@@ -95,6 +95,33 @@ def overdue_condition(status: sa.ColumnElement, due_date: sa.ColumnElement) -> s
     return sa.and_(status != "completed", due_date < today())
 
 
+MAX_REMINDER_DAYS = 5  # reminder days in one setting
+
+
+class ReminderDaysError(ValueError):
+    """Reminder days that cannot be read."""
+
+
+def parse_reminder_days(text: str | None) -> tuple[int, ...] | None:
+    """The days before a due date when reminders go out (lms.remind): "7, 1" -> (7, 1), distinct whole
+    days 0-365, largest first, at most five; None when empty; ReminderDaysError when not readable."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        days = sorted({int(part) for part in text.replace(";", ",").split(",") if part.strip()}, reverse=True)
+    except ValueError as error:
+        raise ReminderDaysError(text) from error
+    if not days or len(days) > MAX_REMINDER_DAYS or not all(0 <= d <= 365 for d in days):
+        raise ReminderDaysError(text)
+    return tuple(days)
+
+
+def format_reminder_days(days: tuple[int, ...] | None) -> str | None:
+    """(7, 1) -> "7,1" as stored."""
+    return ",".join(str(d) for d in days) if days else None
+
+
 def label(status: str) -> str:
     """The translated label of a shown status."""
     return str(LABELS[status])

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from lms import events
 from lms.auth.models import Role
 from lms.content.briefing import module_languages
 from lms.content.languages import language_notice
@@ -53,6 +54,9 @@ def module(slug: str):
     """A module page: its lessons read, progress and quiz attempts (GET; users who may open it)."""
     module = _module_or_404(slug)
     progress = services.module_progress(current_user, module)
+    launched = events.module_launched.send(user_id=current_user.id, module_id=module.id, since=progress.since)
+    if any(wrote for _, wrote in launched):
+        db.session.commit()  # the statement of the first visit in this cycle (lms.xapi)
     read = services.lessons_read(current_user, module, progress.since)
     attempts = db.session.scalars(sa.select(QuizAttempt).where(
         QuizAttempt.user_id == current_user.id, QuizAttempt.module_id == module.id)

@@ -39,6 +39,8 @@ class Unit(db.Model):
     district_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
     names: Mapped[dict[str, str]] = mapped_column(JSONType)
     closed_at: Mapped[datetime | None]
+    # days before a due date when reminders go out here and below ("7,1"); the nearest unit's setting wins
+    reminder_days: Mapped[str | None] = mapped_column(sa.String(40))
 
     parent: Mapped[Unit | None] = relationship(remote_side=[id], foreign_keys=[parent_id])
 

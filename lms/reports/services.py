@@ -228,20 +228,31 @@ def _weeks(unit_ids: list[int], module_id: int | None, date_from: date | None, d
 def trend(viewer: User, unit: Unit | None, module_id: int | None, date_from: date | None,
           date_to: date | None, role: str | None = "learner") -> list[tuple[date, int]]:
     """Completions per week for the unit (or all the viewer's roots), every week of the period."""
-    end = date_to or today()
-    start = date_from or end - timedelta(weeks=12)
-    start -= timedelta(days=start.weekday())
+    start, end = trend_period(date_from, date_to)
     unit_ids = [unit.id] if unit is not None else [u.id for u in root_units(viewer)]
     counts: dict[date, int] = defaultdict(int)
     for week, n in db.session.execute(_weeks(unit_ids, module_id, start, end, role)
                                       .with_only_columns(ReportWeek.week, sa.func.sum(ReportWeek.completions))
                                       .group_by(ReportWeek.week)):
         counts[week] += n or 0
-    out, week = [], start
-    while week <= end:
-        out.append((week, counts.get(week, 0)))
-        week += timedelta(weeks=1)
-    return out
+    weeks = (start + timedelta(weeks=k) for k in range((end - start).days // 7 + 1))  # none past `end`
+    return [(week, counts.get(week, 0)) for week in weeks]
+
+
+MAX_TREND_WEEKS = 5300  # about a hundred years: the trend of a longer period shows its last weeks only
+
+
+def _weeks_before(day: date, weeks: int) -> date:
+    """`weeks` weeks before `day`, or the first day there is."""
+    return day - timedelta(weeks=weeks) if (day - date.min).days >= 7 * weeks else date.min
+
+
+def trend_period(date_from: date | None, date_to: date | None) -> tuple[date, date]:
+    """The first Monday and the last day of the weekly trend: from `date_from` (default 12 weeks
+    before the end) to `date_to` (default today), at most MAX_TREND_WEEKS weeks."""
+    end = date_to or today()
+    start = max(date_from or _weeks_before(end, 12), _weeks_before(end, MAX_TREND_WEEKS - 1))
+    return start - timedelta(days=start.weekday()), end
 
 
 # --- knowledge ----------------------------------------------------------------------------------

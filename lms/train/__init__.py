@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp, url_prefix="/train")
     app.cli.add_command(users_cli)
     events.account_locked.connect(_record_lock, weak=False)
+    events.contact_changed.connect(_record_contact, weak=False)
 
 
 def _record_lock(sender: object, *, user_id: int, until: datetime) -> None:
@@ -31,3 +32,15 @@ def _record_lock(sender: object, *, user_id: int, until: datetime) -> None:
     if person is not None:
         audit.record(None, "user.locked", "user", person.id, person.unit_id, username=person.username,
                      until=until.isoformat(timespec="minutes"))
+
+
+def _record_contact(sender: object, *, user_id: int, by_id: int | None) -> None:
+    """Put a person's change of their own contact details in the audit log (same transaction)."""
+    from lms.auth.models import User
+    from lms.extensions import db
+    from lms.train import audit
+
+    person = db.session.get(User, user_id)
+    if person is not None:
+        audit.record(db.session.get(User, by_id) if by_id else None, "user.contact", "user", person.id,
+                     person.unit_id, username=person.username)

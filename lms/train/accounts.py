@@ -104,6 +104,7 @@ def learner_new():
         try:
             issued = svc.create_learner(current_user, form.full_name.data, form.username.data, form.unit.data,
                                         form.language.data)
+            svc.set_contact(current_user, issued.user, form.email.data, form.phone.data)
             db.session.commit()
         except svc.OutOfScope:
             abort(404)
@@ -125,12 +126,14 @@ def learner_edit(learner_id: int):
     person = learner_or_404(current_user, learner_id)
     _posted_unit_or_404()
     form = EditLearnerForm(data={"full_name": person.full_name, "unit": person.unit_id, "active": person.active,
-                                 "language": person.locale or current_app.config["LMS_DEFAULT_LOCALE"]})
+                                 "language": person.locale or current_app.config["LMS_DEFAULT_LOCALE"],
+                                 "email": person.email, "phone": person.phone})
     _set_unit_choices(form, person.unit)
     if form.validate_on_submit():
         try:
             changed = svc.update_learner(current_user, person, form.full_name.data, form.unit.data,
                                          form.language.data, form.active.data)
+            changed = svc.set_contact(current_user, person, form.email.data, form.phone.data) or changed
             db.session.commit()
         except svc.OutOfScope:
             abort(404)

@@ -4,10 +4,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField, TelField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from lms.auth.contact import email_field_check, phone_field_check
 from lms.config import LANGUAGES
 from lms.i18n import LANGUAGE_NAMES
 from lms.orgs.models import Unit
@@ -37,6 +38,8 @@ class _LearnerFields(FlaskForm):
     unit = SelectField(_l("Precinct commission"), coerce=optional_id,
                        validators=[DataRequired(_l("Choose the precinct commission."))])
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+    email = EmailField(_l("E-mail address (optional)"), validators=[Length(max=254), email_field_check])
+    phone = TelField(_l("Mobile number (optional)"), validators=[Length(max=40), phone_field_check])
 
 
 class NewLearnerForm(_LearnerFields):

@@ -209,6 +209,22 @@ def update_learner(actor: User, learner: User, full_name: str, unit_id: int | No
     return True
 
 
+def set_contact(actor: User | None, person: User, email: str | None, phone: str | None,
+                opt_out: bool | None = None) -> bool:
+    """Save a person's contact details for reminders (already checked: lms.auth.contact) and, when given,
+    the opt-out; the audit log names the fields changed, not their values. False when nothing changed."""
+    new = {"email": email or None, "phone": phone or None,
+           "reminders_opt_out": person.reminders_opt_out if opt_out is None else bool(opt_out)}
+    changed = [key for key, value in new.items() if getattr(person, key) != value]
+    if not changed:
+        return False
+    for key in changed:
+        setattr(person, key, new[key])
+    audit.record(actor, "user.contact", "user", person.id, person.unit_id, username=person.username,
+                 fields=", ".join(changed))
+    return True
+
+
 def reset_password(actor: User, learner: User) -> Issued:
     """A new one-time password; every open session of the learner ends."""
     password = _issue_password(learner)
@@ -252,7 +268,8 @@ def import_learners(actor: User | None, rows: list[ImportRow], source: str = "",
     now = utcnow()
     passwords = [temporary_password() for _ in rows]
     params = [{"username": r.username, "full_name": r.full_name, "unit_id": r.unit_id, "role": Role.LEARNER,
-               "locale": r.language, "active": True, "password_hash": hash_temporary_password(p),
+               "locale": r.language, "email": r.email, "phone": r.phone, "active": True,
+               "password_hash": hash_temporary_password(p),
                "must_change_password": True, "session_token": new_session_token(), "created_at": now}
               for r, p in zip(rows, passwords)]
     ids: list[int] = []

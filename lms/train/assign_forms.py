@@ -27,6 +27,7 @@ from lms.auth.models import User
 from lms.content.models import Module
 from lms.extensions import db
 from lms.i18n import pick
+from lms.learn import rules
 from lms.orgs.models import Unit
 from lms.timeutil import today
 from lms.train.models import Election
@@ -34,6 +35,23 @@ from lms.train.scope import units_in_scope
 
 MAX_USERNAMES = 500
 
+
+
+class ReminderDaysField(StringField):
+    """Days before a due date on which to remind (optional): whole days 0-365, at most five, separated by
+    commas; its data is stored as "7,1". Used by the assignment form and the admin's unit form."""
+
+    def __init__(self, label=None, **kwargs):
+        super().__init__(label, validators=[Optional(), Length(max=40)], **kwargs)
+
+    def post_validate(self, form, validation_stopped: bool) -> None:
+        """Parse and normalise the days once the field's own checks have passed."""
+        if validation_stopped or self.errors or not self.data:
+            return
+        try:
+            self.data = rules.format_reminder_days(rules.parse_reminder_days(self.data))
+        except rules.ReminderDaysError:
+            self.errors.append(_l("Write up to five whole numbers of days, separated by commas: 7, 1."))
 
 class CheckboxesField(SelectMultipleField):
     """Several choices shown as checkboxes."""
@@ -53,6 +71,7 @@ class DueForm(FlaskForm):
     days_before = IntegerField(_l("Days before polling day"), validators=[Optional(), NumberRange(0, 365)],
                                default=14)
     earlier_counts = BooleanField(_l("Training completed earlier counts"))
+    reminder_days = ReminderDaysField(_l("Reminders, days before the due date (optional)"))
 
     def validate(self, extra_validators=None) -> bool:
         """Validate, and require the date or the election and days that the chosen kind of due date needs."""

@@ -27,7 +27,7 @@ from lms.train import audit
 from lms.train.models import AuditEvent, Election
 from lms.train.scope import learners_query, sees_everything, unit_condition
 
-RULE_FIELDS = ("due_date", "election_id", "days_before", "counts_from")
+RULE_FIELDS = ("due_date", "election_id", "days_before", "counts_from", "reminder_days")
 
 
 class AssignError(Exception):
@@ -45,6 +45,7 @@ class DueRule:
     election: Election | None = None
     days_before: int | None = None
     earlier_counts: bool = False
+    reminder_days: str | None = None  # "7,1": the days before the due date when reminders go out (lms.remind)
 
     def values(self) -> dict[str, Any]:
         """The assignment columns this rule sets: due date, election, days before and counts-from day."""
@@ -53,9 +54,11 @@ class DueRule:
             return {"due_date": rules.due_from_election(self.election.polling_date, days),
                     "election_id": self.election.id,
                     "days_before": days,
-                    "counts_from": None if self.earlier_counts else self.election.training_opens}
+                    "counts_from": None if self.earlier_counts else self.election.training_opens,
+                    "reminder_days": self.reminder_days or None}
         return {"due_date": self.due_date if self.kind == "date" else None, "election_id": None,
-                "days_before": None, "counts_from": None}
+                "days_before": None, "counts_from": None,
+                "reminder_days": (self.reminder_days or None) if self.kind == "date" else None}
 
 
 def rule_of(assignment: Assignment) -> DueRule:
@@ -63,9 +66,9 @@ def rule_of(assignment: Assignment) -> DueRule:
     if assignment.election_id is not None and assignment.days_before is not None:
         election = db.session.get(Election, assignment.election_id)
         return DueRule("election", election=election, days_before=assignment.days_before,
-                       earlier_counts=assignment.counts_from is None)
+                       earlier_counts=assignment.counts_from is None, reminder_days=assignment.reminder_days)
     if assignment.due_date is not None:
-        return DueRule("date", due_date=assignment.due_date)
+        return DueRule("date", due_date=assignment.due_date, reminder_days=assignment.reminder_days)
     return DueRule()
 
 

@@ -44,7 +44,8 @@ def _fill_due(form: DueForm) -> dict[int, Election]:
 
 def _rule(form: DueForm, elections: dict[int, Election]) -> svc.DueRule:
     return svc.DueRule(form.due.data, due_date=form.due_date.data, election=elections.get(form.election.data),
-                       days_before=form.days_before.data, earlier_counts=form.earlier_counts.data)
+                       days_before=form.days_before.data, earlier_counts=form.earlier_counts.data,
+                       reminder_days=form.reminder_days.data or None)
 
 
 def _check_country(form: DueForm, rule: svc.DueRule, units: list[Unit], learners: list[User]) -> None:
@@ -157,6 +158,7 @@ def assignment_edit(assignment_id: int):
     if request.method == "GET":
         rule = svc.rule_of(a)
         form.due.data, form.due_date.data, form.earlier_counts.data = rule.kind, rule.due_date, rule.earlier_counts
+        form.reminder_days.data = rule.reminder_days
         if rule.election is not None:
             form.election.data, form.days_before.data = rule.election.id, rule.days_before
     elif form.validate_on_submit():

@@ -17,13 +17,14 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import current_app
 
+from lms.auth.contact import ContactError, normal_email, normal_phone
 from lms.auth.models import User
 from lms.config import LANGUAGES
 from lms.extensions import db
 from lms.i18n import gettext as _
 from lms.orgs.models import Unit, closed_among
 
-COLUMNS = ("full_name", "username", "unit_code", "language")
+COLUMNS = ("full_name", "username", "unit_code", "language", "email", "phone")
 REQUIRED = ("full_name", "unit_code")
 MAX_ROWS = 20_000
 MAX_NAME = 200
@@ -65,6 +66,8 @@ class ImportRow:
     unit_names: dict[str, str]
     language: str
     generated: bool = False
+    email: str | None = None
+    phone: str | None = None
 
 
 @dataclass
@@ -336,9 +339,15 @@ def check_rows(raw: list[RawRow], scope: sa.ColumnElement[bool], default_languag
         if language not in LANGUAGES:
             line_problems.append(_("Unknown language \"%(lang)s\": use one of %(langs)s.", lang=v.get("language", ""),
                                    langs=", ".join(LANGUAGES)))
+        contact: dict[str, str | None] = {}
+        for column, normal in (("email", normal_email), ("phone", normal_phone)):
+            try:
+                contact[column] = normal(v.get(column, ""))
+            except ContactError as error:
+                line_problems.append(f"{column}: {error}")
         problems.extend(Problem(r.line, m) for m in line_problems)
         if not line_problems:
-            rows.append(ImportRow(r.line, full_name, username, unit.id, unit.code, unit.names, language))
+            rows.append(ImportRow(r.line, full_name, username, unit.id, unit.code, unit.names, language, **contact))
     if problems:
         return Checked([], problems)
     taken |= set(explicit)

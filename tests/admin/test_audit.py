@@ -137,6 +137,8 @@ def _world(app, make, course):
         unit = units_service.create_unit(admin_u, db.session.get(Unit, tree["KZ-A-1"]), "KZ-A-1-9",
                                          {"en": "Precinct 9", "ru": "Участок 9"})
         units_service.update_names(admin_u, unit, {"en": "Precinct Nine", "ru": "Участок девять"})
+        units_service.set_reminder_days(admin_u, unit, "14,3")
+        accounts_service.set_contact(trainer_u, learner, "aliya@example.org", "+77011234567")
         units_service.delete_unit(admin_u, unit)
         from lms.learn import certificate_records
         from lms.learn.models import ModuleCompletion

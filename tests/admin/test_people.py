@@ -72,6 +72,8 @@ def test_the_export_holds_everything_kept_about_the_person(app, world):
     assert data["certificates"][0]["name_as_issued"] == NAME
     assert {e["action"] for e in data["audit"]} >= {"user.update"}
     assert data["sign_ins"] and "token_hash" not in json.dumps(data)
+    passed = [s for s in data["xapi_statements"] if s["verb"]["id"].endswith("/passed")]
+    assert len(passed) == 1 and passed[0]["actor"]["account"]["name"] == str(world["aliya"])
     with app.app_context():  # the download itself is in the audit log
         last = db.session.scalar(sa.select(AuditEvent.action).order_by(AuditEvent.id.desc()).limit(1))
         assert last == "person.export"

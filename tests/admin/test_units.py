@@ -338,7 +338,8 @@ def test_every_reference_to_a_unit_is_checked_or_cascades(app):
     below_a_child = {("units", "country_id"), ("units", "oblast_id"), ("units", "district_id")}  # sub-units first
     summaries = {(t, "unit_id") for t in ("report_units", "report_cells", "report_due", "report_weeks", "report_days",
                                           "report_items", "report_options")}
-    history = {("audit_events", "unit_id"), ("certificates", "unit_id")}  # certificates keep the unit's code and name
+    # certificates keep the unit's code and name, xAPI statements its path
+    history = {("audit_events", "unit_id"), ("certificates", "unit_id"), ("xapi_statements", "unit_id")}
     found = {}
     for table in db.metadata.tables.values():
         for fk in table.foreign_keys:

@@ -97,6 +97,7 @@ def test_every_role_fits_a_phone(app, make, course, live_server, chromium):
     assert page.evaluate("document.querySelector('header nav.nav-phone details').open") is True
     assert page.is_visible("header nav.nav-phone a[href='/account/password']")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    _check(page, live_server + "/account", "/account", tables=False)  # contact details and reminders
     page.goto(live_server + "/learn/modules/sample-module")
     page.click("button:has-text('Start the quiz')")
     page.wait_for_url("**/attempts/*")
@@ -138,6 +139,7 @@ def test_every_role_fits_a_phone(app, make, course, live_server, chromium):
 
     _check(page, live_server + f"/train/sessions/{session_id}", "/train/")
     _check(page, live_server + f"/train/learners/{ann}", "/train/")
+    _check(page, live_server + "/train/reminders/", "/train/", tables=False)
     page.goto(live_server + "/account/tokens")
     page.fill("#name", "Reports for the district commission of Almaty, weekly export to the oblast")
     page.click("main button[type=submit]")

@@ -161,7 +161,8 @@ def _counts(app):
 def test_monitor_cannot_change_anything(app, data):
     b = login(app, "monitor")
     before = _counts(app)
-    allowed = {"/logout", "/language", "/account/password", "/account/tokens", "/account/tokens/<int:token_id>/revoke",
+    allowed = {"/logout", "/language", "/account", "/account/password", "/account/tokens",
+               "/account/tokens/<int:token_id>/revoke",
                "/login"}
     tried = 0
     for rule in app.url_map.iter_rules():
