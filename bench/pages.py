@@ -1,7 +1,7 @@
 """Learner pages against two baselines measured in the same run.
 
-Starts gunicorn (2 workers x 2 threads) on SQLite with the demo data, and beside it the same
-gunicorn serving a bare Flask page that runs one SQLite query (bench/bare.py). Signs in as
+Compiles the catalogs, starts gunicorn (2 workers x 2 threads) on SQLite with the demo data, and
+beside it the same gunicorn serving a bare Flask page that runs one SQLite query (bench/bare.py). Signs in as
 the demo learner and measures requests per second for the app's /healthz (one SELECT), the
 dashboard and a lesson page, and for the bare page. Rounds alternate so that drift of the
 machine hits every path alike. Prints each path's ratio to the bare page (targets: /healthz
@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench._server import flask, gunicorn, login, prepared_env, throughput  # noqa: E402
+from bench._server import compile_catalogs, flask, gunicorn, login, prepared_env, throughput  # noqa: E402
 
 TARGETS = {"baseline /healthz": 0.6, "learner dashboard": 0.4, "lesson page": 0.4}
 
@@ -28,6 +28,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--courses", help="course folder to import (default: courses/)")
     args = parser.parse_args()
+    compile_catalogs()  # the demo learner reads Russian pages, as deployed
     env = prepared_env()
     flask(env, "db", "upgrade")
     flask(env, "courses", "import", *([args.courses] if args.courses else []))

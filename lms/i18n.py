@@ -1,12 +1,14 @@
 """Locale choice: the user's setting, then the session, then Accept-Language, then the default."""
 from __future__ import annotations
 
+import functools
 import re
 from decimal import Decimal
 from typing import Any
 
+from babel.numbers import format_decimal as babel_format_decimal
 from flask import current_app, g, has_request_context, request, session
-from flask_babel import format_decimal, get_translations
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup
@@ -47,16 +49,36 @@ def _translations():
 _INTEGER_PLACEHOLDER = re.compile(r"%\((\w+)\)d")
 
 
+@functools.lru_cache(maxsize=4096)
+def _integer(value: int, locale) -> str:
+    return babel_format_decimal(value, locale=locale)
+
+
+def format_number(value: int | float | Decimal) -> str:
+    """Flask-Babel's format_decimal: `value` in the request's locale ("20 000" in Russian); whole
+    numbers are memoised, since pages write the same few counts again and again."""
+    if type(value) is int:
+        return _integer(value, get_locale())
+    return babel_format_decimal(value, locale=get_locale())
+
+
+@functools.lru_cache(maxsize=4096)
+def _with_string_placeholders(text: str) -> str:
+    return _INTEGER_PLACEHOLDER.sub(r"%(\1)s", text)
+
+
 def interpolate(text: str, variables: dict[str, Any], markup: bool = False) -> str:
     """`text % variables`, with every number written in the reader's locale ("20 000" in Russian);
     `markup`: `text` is HTML-safe and the variables are escaped (templates with autoescape).
 
     A `%(num)d` placeholder takes the localised figure too, so catalogs keep their usual form.
     """
-    text = _INTEGER_PLACEHOLDER.sub(r"%(\1)s", text)
+    if not variables and "%" not in text:  # nothing to fill in: the same text, without formatting it
+        return Markup(text) if markup else text
+    text = _with_string_placeholders(text)
     if markup:
         text = Markup(text)
-    return text % {key: format_decimal(value) if _is_number(value) else value for key, value in variables.items()}
+    return text % {key: format_number(value) if _is_number(value) else value for key, value in variables.items()}
 
 
 def _is_number(value: Any) -> bool:

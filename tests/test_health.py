@@ -118,3 +118,14 @@ def test_a_connection_cut_by_the_server_during_a_request_does_not_fail_its_teard
     ctx.pop()  # the teardown rolls back on the dead connection: no exception may escape
     with app.app_context():
         assert db.session.execute(sa.text("SELECT 1")).scalar() == 1  # the pool gives a live connection again
+
+
+def test_healthz_leaves_a_signed_in_session_as_it_was(browser, make, database):
+    """The health check reads no session (lms.auth.sessions): it neither rewrites nor clears the cookie."""
+    make.user("ann")
+    assert browser.login("ann").status_code == 302
+    before = browser.client.get_cookie("session").value
+    response = browser.get("/healthz")
+    assert response.status_code == 200 and "Set-Cookie" not in response.headers
+    assert browser.client.get_cookie("session").value == before
+    assert browser.get("/learn/").status_code == 200  # still signed in

@@ -22,6 +22,13 @@ class SessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, with the Secure flag on every request that came over HTTPS
     (directly, or as the trusted proxy says with X-Forwarded-Proto; see LMS_PROXY_HOPS)."""
 
+    def open_session(self, app: Flask, request):
+        """The signed cookie's session; for the health check, which reads none, an empty one without
+        checking the cookie (it stays unmodified, so the response leaves the cookie as it is)."""
+        if request.path == "/healthz":
+            return self.session_class()
+        return super().open_session(app, request)
+
     def get_cookie_secure(self, app: Flask) -> bool:
         """Secure when configured so, or when this request is HTTPS."""
         return bool(app.config["SESSION_COOKIE_SECURE"] or (request and request.is_secure))

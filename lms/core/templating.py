@@ -12,10 +12,12 @@ from decimal import Decimal
 from babel import Locale
 from babel.dates import format_skeleton
 from babel.numbers import format_percent as babel_format_percent
-from flask import Flask, g, request
-from flask_babel import force_locale, format_date, format_datetime, format_decimal, get_locale
+from flask import Flask, current_app, g, has_request_context, request, session, url_for
+from flask_babel import force_locale, format_date, format_datetime, get_locale
+from flask_wtf.csrf import generate_csrf
+from itsdangerous import URLSafeTimedSerializer
 
-from lms.i18n import LANGUAGE_NAMES, pick
+from lms.i18n import LANGUAGE_NAMES, format_number, pick
 
 
 def current_lang() -> str:
@@ -27,7 +29,7 @@ def current_lang() -> str:
         return g._lms_lang
 
 
-_REQUEST_CACHES = ("_lms_lang", "_lms_translations", "_lms_dates")  # what the request keeps of its language
+_REQUEST_CACHES = ("_lms_lang", "_lms_translations")  # what the request keeps of its language
 
 
 @contextmanager
@@ -47,23 +49,24 @@ def shown_in(lang: str) -> Iterator[None]:
 
 
 def format_date_cached(d, fmt: str = "medium") -> str:
-    """Babel's date formatting, memoised per request: long tables repeat the same few dates."""
+    """Babel's date formatting (of the calendar day), memoised: pages and tables repeat the same few dates."""
     if not d:
         return ""
     if isinstance(d, datetime):  # a date is shown for the calendar day only
         d = d.date()
-    cache = g.setdefault("_lms_dates", {})
-    key = (d, fmt)
-    if key not in cache:
-        cache[key] = format_date(d, fmt)
-    return cache[key]
+    return _date(d, fmt, get_locale())
+
+
+@functools.lru_cache(maxsize=4096)
+def _date(d, fmt: str, locale) -> str:
+    return format_date(d, fmt)  # in `locale`, the request's: a date (not a datetime) knows no time zone
 
 
 def number(value, missing: str = "—") -> str:
     """A count or figure in the reader's locale: 20000 -> "20,000" in English, "20 000" in Russian."""
     if value is None:
         return missing
-    return format_decimal(value)
+    return format_number(value)
 
 
 def percent(value, digits: int = 1, missing: str = "—") -> str:
@@ -71,10 +74,15 @@ def percent(value, digits: int = 1, missing: str = "—") -> str:
     66.666 -> "66.7%" in English, "66,7 %" in Russian; 70 -> "70%"."""
     if value is None:
         return missing
-    share = (Decimal(str(round(float(value), digits))) / 100).normalize()
+    return _percent(str(round(float(value), digits)), get_locale())
+
+
+@functools.lru_cache(maxsize=4096)
+def _percent(value: str, locale) -> str:
+    share = (Decimal(value) / 100).normalize()
     if share == share.to_integral_value():  # 1E+1 and the like: keep a plain exponent
         share = share.quantize(Decimal(1))
-    return babel_format_percent(share, locale=get_locale(), decimal_quantization=False)
+    return babel_format_percent(share, locale=locale, decimal_quantization=False)
 
 
 def short_date(d) -> str:
@@ -92,13 +100,58 @@ def language_name(code: str) -> str:
     return _language_name(code, current_lang())
 
 
+@functools.lru_cache(maxsize=4096)
+def _signed_csrf(secret_key: str | bytes, raw: str) -> str:
+    return URLSafeTimedSerializer(secret_key, salt="wtf-csrf-token").dumps(raw)  # as Flask-WTF signs it
+
+
+def csrf_token() -> str:
+    """Flask-WTF's `csrf_token()` for templates, with the signed form of each session's token kept:
+    signing it anew costs more than the rest of a page's forms. Tokens here never expire
+    (WTF_CSRF_TIME_LIMIT None), so a signature made on an earlier page validates alike."""
+    config = current_app.config
+    field = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    raw = session.get(field)
+    if field not in g and isinstance(raw, str) and config.get("WTF_CSRF_TIME_LIMIT", 3600) is None:
+        setattr(g, field, _signed_csrf(config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key, raw))
+    return generate_csrf()
+
+
+@functools.lru_cache(maxsize=8192)
+def _built_url(where: tuple[int, str, str, str], endpoint: str, values: tuple) -> str:
+    return url_for(endpoint, **dict(values))
+
+
+def cached_url_for(endpoint: str, **values) -> str:
+    """`url_for` for templates, memoised: every page builds the same menu, asset (with its content
+    hash) and module links again. A URL depends only on the app's routes, the request's host, scheme
+    and script root, the endpoint and the values (the url_defaults here add only the assets' hashes);
+    a relative endpoint (".x") depends on the request's blueprint and is built each time."""
+    if endpoint.startswith(".") or not has_request_context():
+        return url_for(endpoint, **values)
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    try:
+        where = req.lms_url_base
+    except AttributeError:  # the first URL of this request
+        where = req.lms_url_base = (id(current_app.url_map), req.host, req.scheme, req.script_root)
+    try:
+        return _built_url(where, endpoint, tuple(sorted(values.items())) if values else ())
+    except TypeError:  # an unhashable value (a list): build it as it is
+        return url_for(endpoint, **values)
+
+
 def init_app(app: Flask) -> None:
-    """Install the template globals and filters, and the security headers of every response."""
+    """Install the template globals (csrf_token() in place of Flask-WTF's) and filters, and the security
+    headers of every response."""
     @app.context_processor
     def globals_():
-        """The current language, the language names and the request path, for every template."""
-        return {"lang": current_lang(), "language_names": LANGUAGE_NAMES, "request_path": request.full_path.rstrip("?")}
+        """The current language, the language names, the request path and csrf_token() (over the
+        one Flask-WTF's context processor gives), for every template."""
+        return {"lang": current_lang(), "language_names": LANGUAGE_NAMES, "request_path": request.full_path.rstrip("?"),
+                "csrf_token": csrf_token}
 
+    app.jinja_env.globals["csrf_token"] = csrf_token
+    app.jinja_env.globals["url_for"] = cached_url_for
     app.jinja_env.filters["t"] = lambda text: pick(text, current_lang())
     app.jinja_env.filters["date"] = format_date_cached
     app.jinja_env.filters["num"] = number

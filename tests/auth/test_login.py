@@ -140,3 +140,24 @@ def test_a_one_time_password_never_travels_in_the_cookie_and_a_replay_shows_noth
     assert password and password.encode() not in session_text  # only a random id is in the cookie
     replayed = _replay(app, cookie).get(created.headers["Location"]).get_data(as_text=True)
     assert password not in replayed  # the cookie from before the page was seen shows nothing now
+
+
+def test_a_form_token_from_an_earlier_page_still_works_and_a_forged_one_does_not(browser, make):
+    """Pages reuse each session's signed CSRF token (lms.core.templating.csrf_token); it must
+    validate like a freshly signed one, and a token of another session or a forged one must not."""
+    from tests.conftest import csrf_from
+
+    make.user("ann")
+    make.user("bob")
+    other = Browser(browser.client.application.test_client())
+    assert other.login("bob").status_code == 302
+    bobs = csrf_from(other.get("/learn/").get_data(as_text=True))
+    assert browser.login("ann").status_code == 302
+    first = csrf_from(browser.get("/learn/").get_data(as_text=True))
+    assert csrf_from(browser.get("/account/password").get_data(as_text=True)) == first
+    for token in (bobs, first[:-2] + ("AA" if not first.endswith("AA") else "BB")):
+        response = browser.client.post("/language", data={"lang": "en", "csrf_token": token})
+        assert response.status_code == 400
+    response = browser.client.post("/language", data={"lang": "en", "csrf_token": first, "next": "/learn/"})
+    assert response.status_code == 303
+    assert browser.get("/learn/").get_data(as_text=True).count("My training") >= 1
