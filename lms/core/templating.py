@@ -135,7 +135,7 @@ def cached_url_for(endpoint: str, **values) -> str:
     except AttributeError:  # the first URL of this request
         where = req.lms_url_base = (id(current_app.url_map), req.host, req.scheme, req.script_root)
     try:
-        return _built_url(where, endpoint, tuple(sorted(values.items())) if values else ())
+        return _built_url(where, endpoint, tuple(values.items()) if values else ())  # in order: the query follows it
     except TypeError:  # an unhashable value (a list): build it as it is
         return url_for(endpoint, **values)
 
