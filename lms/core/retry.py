@@ -49,3 +49,10 @@ class RetryingFlask(Flask):
                 log.info("retrying after a database conflict (%s)", type(error.orig).__name__)
                 time.sleep(random.uniform(0.01, 0.05) * attempt)
         raise AssertionError("unreachable")
+
+
+def backoff(tries: int, first: float, cap: float = 3600.0) -> float:
+    """Seconds to wait before the next delivery from an outbox, after `tries` failures (1 or more): `first`,
+    then twice as long after each further failure, at most `cap` (lms.xapi.forward, lms.remind.deliver)."""
+    return min(first * 2 ** (tries - 1), cap)
+

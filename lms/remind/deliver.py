@@ -26,15 +26,16 @@ from sqlalchemy.exc import OperationalError
 
 from lms.auth.models import User
 from lms.content.models import Module
+from lms.core.retry import backoff
 from lms.extensions import db
 from lms.i18n import pick
+from lms.orgs.models import Unit
 from lms.remind import channels, messages
 from lms.remind.models import Reminder
 from lms.timeutil import utcnow
 from lms.train import progress
 
 LEASE = timedelta(minutes=2)
-MAX_DELAY = 3600.0
 
 
 @dataclass
@@ -71,27 +72,22 @@ def render(row: Reminder, person: User, module: Module | None) -> messages.Messa
     with messages.in_locale(person.locale) as lang:
         if row.kind == "digest":
             page = progress.overdue(person)
+            if not page.total:
+                return None
+            # the precincts and titles of the page in two queries (the learners' units then come from the session)
+            unit_ids = {u.unit_id for _, u in page.items if u.unit_id}
+            db.session.scalars(sa.select(Unit).where(Unit.id.in_(unit_ids))).all()
+            titles = dict(db.session.execute(sa.select(Module.id, Module.title).where(
+                Module.id.in_({lp.module_id for lp, _ in page.items}))).tuples().all())
             groups: dict[str, list] = {}
             for lp, learner in page.items:
                 precinct = learner.unit.name(lang) if learner.unit else "-"
-                groups.setdefault(precinct, []).append((learner.full_name, _title(lp.module_id, lang),
+                groups.setdefault(precinct, []).append((learner.full_name, pick(titles.get(lp.module_id), lang),
                                                         lp.due_date.isoformat() if lp.due_date else ""))
-            if not page.total:
-                return None
             return messages.digest_message(person.full_name, page.total, list(groups.items()))
         title = pick(module.title, lang) if module else ""
         days_left = (row.due_date - row.created_at.date()).days if row.due_date else 0
         return messages.learner_message(row.kind, person.full_name, title, row.due_date, days_left)
-
-
-_titles: dict[tuple[int, str], str] = {}
-
-
-def _title(module_id: int, lang: str) -> str:
-    if (module_id, lang) not in _titles:
-        module = db.session.get(Module, module_id)
-        _titles[(module_id, lang)] = pick(module.title, lang) if module else ""
-    return _titles[(module_id, lang)]
 
 
 def _cancel(state: str) -> str:
@@ -146,7 +142,7 @@ def deliver_round(batch: int = 100) -> Round:
             tries = row.tries + 1 if waiting else row.tries
             updates.append({
                 "rid": row.id, "email": email, "sms": sms, "tries": tries,
-                "next": now + timedelta(seconds=min(base * 2 ** (tries - 1), MAX_DELAY)) if waiting else None,
+                "next": now + timedelta(seconds=backoff(tries, base)) if waiting else None,
                 # a reason stays while it still holds: a retry under way, or a channel refused for good
                 "error": "; ".join(errors)[:500] if errors else (row.last_error if "failed" in (email, sms) else None),
                 "sent": row.sent_at or (now if "sent" in (email, sms) else None), "parts": message.sms_parts})
@@ -184,7 +180,6 @@ def _settle_once(token: str, updates: list[dict]) -> None:
 def deliver(batch: int = 100, stop=lambda: False) -> Round:
     """Deliver every due message, round after round, until none is due or a channel does not answer."""
     total = Round()
-    _titles.clear()
     while not stop():
         done = deliver_round(batch)
         total.sent, total.failed = total.sent + done.sent, total.failed + done.failed

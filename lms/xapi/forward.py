@@ -26,13 +26,13 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import OperationalError
 
+from lms.core.retry import backoff
 from lms.extensions import db
 from lms.timeutil import utcnow
 from lms.xapi import vocabulary as v
 from lms.xapi.models import XapiOutbox, XapiStatement
 
 LEASE = timedelta(minutes=2)
-MAX_DELAY = 3600.0
 TIMEOUT = 15.0
 
 
@@ -97,7 +97,7 @@ def _settle(token: str, ids: list[int], error: str | None) -> None:
         now = utcnow()
         for outbox in db.session.scalars(sa.select(XapiOutbox).where(rows)):
             outbox.tries += 1
-            outbox.next_try_at = now + timedelta(seconds=min(base * 2 ** (outbox.tries - 1), MAX_DELAY))
+            outbox.next_try_at = now + timedelta(seconds=backoff(outbox.tries, base))
             outbox.lease, outbox.leased_until, outbox.last_error = None, None, error[:500]
     db.session.commit()
 
