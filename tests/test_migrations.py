@@ -90,3 +90,31 @@ def test_migrations_that_rebuild_a_table_keep_every_row_that_refers_to_it(app, d
         downgrade(revision="0008")
         upgrade()
         assert counts() == before
+
+
+def test_lesson_texts_move_to_a_row_per_language_and_back(app, database, browser, make, course):
+    """0018 moves each lesson's HTML out of lessons.body_html (every language in one JSON document)
+    into a lesson_bodies row per language, and a downgrade puts it back: no text is lost either way."""
+    import json
+
+    import sqlalchemy as sa
+    from flask_migrate import downgrade, upgrade
+
+    from lms.content.models import Lesson
+
+    make.assign(course, user=make.user("ann"))
+    with app.app_context():
+        before = {lesson.slug: dict(lesson.body_html) for lesson in db.session.scalars(sa.select(Lesson))}
+        assert before and all(len(bodies) >= 2 for bodies in before.values())
+        db.session.rollback()  # the migration's ALTER TABLE waits for no open transaction on PostgreSQL
+        downgrade(revision="0017")
+        old = {slug: body if isinstance(body, dict) else json.loads(body)
+               for slug, body in db.session.execute(sa.text("SELECT slug, body_html FROM lessons"))}
+        assert old == before
+        db.session.rollback()
+        upgrade()
+    with app.app_context():
+        assert {lesson.slug: dict(lesson.body_html) for lesson in db.session.scalars(sa.select(Lesson))} == before
+    browser.login("ann")
+    page = browser.get("/learn/modules/sample-module/lessons/first").get_data(as_text=True)
+    assert before["first"]["en"] in page

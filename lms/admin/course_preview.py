@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from flask import abort, current_app, g, redirect, render_template, request, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
 from markupsafe import Markup
-from sqlalchemy.orm import undefer
+from sqlalchemy.orm import selectinload
 
 from lms.admin import courses_service as svc
 from lms.admin.views import bp, validate_csrf_form
@@ -120,7 +120,7 @@ def course_preview_lesson(slug: str, lesson_slug: str):
     module = _module_or_404(slug)
     lang = _lang()
     lessons = db.session.scalars(sa.select(Lesson).where(Lesson.module_id == module.id, Lesson.active)
-                                 .order_by(Lesson.position).options(undefer(Lesson.body_html))).all()
+                                 .order_by(Lesson.position).options(selectinload(Lesson.bodies))).all()
     index = next((i for i, lesson in enumerate(lessons) if lesson.slug == lesson_slug), None)
     if index is None:
         abort(404)

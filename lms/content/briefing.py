@@ -28,7 +28,7 @@ from flask_babel import force_locale, format_date, format_decimal, gettext
 from flask_babel import lazy_gettext as _l
 from fpdf import FPDF
 from fpdf.fonts import FontFace, TextStyle
-from sqlalchemy.orm import undefer
+from sqlalchemy.orm import selectinload
 
 from lms.content import kinds
 from lms.content.languages import language_notice
@@ -175,7 +175,7 @@ def module_lessons(module: Module) -> list[Lesson]:
     """The module's active lessons in order, with their HTML in every language."""
     return list(db.session.scalars(
         sa.select(Lesson).where(Lesson.module_id == module.id, Lesson.active).order_by(Lesson.position)
-        .options(undefer(Lesson.body_html))))
+        .options(selectinload(Lesson.bodies))))
 
 
 def module_figures(module: Module) -> dict[str, bytes]:

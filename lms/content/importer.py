@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from lms import events
 from lms.content import figures as figure_files
 from lms.content.format import ModuleSpec
-from lms.content.models import Figure, Lesson, Module, Question, QuestionVersion
+from lms.content.models import Figure, Lesson, LessonBody, Module, Question, QuestionVersion
 from lms.content.render import RENDERING, figure_src, markdown_to_html
 from lms.extensions import db
 from lms.timeutil import utcnow
@@ -123,9 +123,21 @@ def _sync_lessons(module: Module, spec: ModuleSpec, figure_hashes: dict[str, str
             continue
         lesson.position, lesson.active = lesson_spec.position, True
         if lesson.content_hash != h:
-            lesson.title, lesson.body_html, lesson.content_hash = lesson_spec.title, html, h
+            lesson.title, lesson.content_hash = lesson_spec.title, h
+            _set_bodies(lesson, html)
     for lesson in existing.values():  # removed from the files: keep the row for completions already made
         lesson.active = False
+
+
+def _set_bodies(lesson: Lesson, html: dict[str, str]) -> None:
+    """Give `lesson` exactly the HTML of `html` ({lang: html}), updating its rows in place."""
+    for lang in set(lesson.bodies) - set(html):
+        del lesson.bodies[lang]
+    for lang, text in html.items():
+        if lang in lesson.bodies:
+            lesson.bodies[lang].html = text
+        else:
+            lesson.bodies[lang] = LessonBody(lang=lang, html=text)
 
 
 def _sync_questions(module: Module, spec: ModuleSpec) -> int:

@@ -11,7 +11,8 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.ext.associationproxy import AssociationProxy, association_proxy
+from sqlalchemy.orm import Mapped, attribute_keyed_dict, mapped_column, relationship
 
 from lms.content import kinds
 from lms.extensions import JSONType, db
@@ -57,11 +58,27 @@ class Lesson(db.Model):
     slug: Mapped[str] = mapped_column(sa.String(64))
     position: Mapped[int]
     title: Mapped[dict[str, str]] = mapped_column(JSONType)
-    body_html: Mapped[dict[str, str]] = mapped_column(JSONType, deferred=True)  # loaded only when shown
     content_hash: Mapped[str] = mapped_column(sa.String(64))
     active: Mapped[bool] = mapped_column(default=True)
 
     module: Mapped[Module] = relationship(back_populates="lessons")
+    bodies: Mapped[dict[str, LessonBody]] = relationship(
+        collection_class=attribute_keyed_dict("lang"), cascade="all, delete-orphan", passive_deletes=True)
+    #: the HTML in each language, {"ru": "<p>…</p>", …}: read and written through the lesson_bodies rows
+    body_html: AssociationProxy[dict[str, str]] = association_proxy(
+        "bodies", "html", creator=lambda lang, html: LessonBody(lang=lang, html=html))
+
+
+class LessonBody(db.Model):
+    """A lesson's HTML in one language, a row of its own: a lesson page reads only its reader's
+    language. (Kept as one JSON document of all seven, about 100 KB with Cyrillic escaped, the
+    database parsed the whole of it on every lesson page.)"""
+
+    __tablename__ = "lesson_bodies"
+
+    lesson_id: Mapped[int] = mapped_column(sa.ForeignKey("lessons.id", ondelete="CASCADE"), primary_key=True)
+    lang: Mapped[str] = mapped_column(sa.String(5), primary_key=True)
+    html: Mapped[str] = mapped_column(sa.Text)
 
 
 class Figure(db.Model):

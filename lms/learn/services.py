@@ -19,7 +19,7 @@ from lms import events
 from lms.auth.models import Role, User
 from lms.content import kinds
 from lms.content.languages import LanguageNotice, notice_from_counts
-from lms.content.models import Lesson, Module, Question, QuestionVersion
+from lms.content.models import Lesson, LessonBody, Module, Question, QuestionVersion
 from lms.core.locks import lock_users
 from lms.extensions import db
 from lms.i18n import FALLBACK
@@ -114,7 +114,9 @@ def _lesson_page_query(lang: str) -> tuple[sa.Select, tuple[str, ...]]:
         sa.select(Module.id.label("module_id"), Module.slug.label("module_slug"), Module.title.label("module_title"),
                   access.c.assigned, access.c.since, Lesson.id, Lesson.slug, LessonCompletion.completed_at,
                   sa.case((current, Lesson.title), else_=sa.null()).label("title"),
-                  *[sa.case((current, Lesson.body_html[code].as_string()), else_=sa.null()).label(f"body_{code}")
+                  *[sa.case((current, sa.select(LessonBody.html).where(LessonBody.lesson_id == Lesson.id,
+                                                                       LessonBody.lang == code).scalar_subquery()),
+                            else_=sa.null()).label(f"body_{code}")
                     for code in langs])
         .select_from(Module).join(access, sa.true())
         .join(Lesson, sa.and_(Lesson.module_id == Module.id, Lesson.active))
@@ -126,7 +128,7 @@ def _lesson_page_query(lang: str) -> tuple[sa.Select, tuple[str, ...]]:
 def lesson_page(user: User, module_slug: str, lesson_slug: str, lang: str) -> LessonPage | None:
     """One query for a lesson page: the module, whether `user` may open it and since when work
     counts, its lessons with this user's read marks, and the requested lesson's title and body in
-    `lang` and its fallbacks only, taken out of the JSON by the database. None: no such module."""
+    `lang` and its fallbacks only (its lesson_bodies rows). None: no such module."""
     query, langs = _lesson_page_query(lang)
     rows = _core_rows(query, {**_who(user), "module": module_slug, "lesson": lesson_slug}).all()
     if not rows:
