@@ -150,6 +150,9 @@ def init_app(app: Flask) -> None:
         return {"lang": current_lang(), "language_names": LANGUAGE_NAMES, "request_path": request.full_path.rstrip("?"),
                 "csrf_token": csrf_token}
 
+    from lms.core import chrome
+
+    app.jinja_env.globals["chrome"] = chrome  # {{ chrome.header() }}, {{ chrome.footer() }}
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.jinja_env.globals["url_for"] = cached_url_for
     app.jinja_env.filters["t"] = lambda text: pick(text, current_lang())
