@@ -23,11 +23,12 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from lms import events
-from lms.auth import lockout, sessions
+from lms.auth import lockout, sessions, signed_in
 from lms.auth.access import roles_required
 from lms.auth.forms import ChangePasswordForm, ContactForm, LoginForm, TokenForm
 from lms.auth.models import ApiToken, Role, SignIn, User, new_session_token, token_hash
 from lms.auth.passwords import hash_password, needs_rehash, verify_password
+from lms.auth.signed_in import SignedIn
 from lms.config import LANGUAGES
 from lms.extensions import db, limiter, login_manager
 from lms.timeutil import utcnow
@@ -38,30 +39,32 @@ login_manager.login_message = None
 login_manager.session_protection = "basic"
 
 
-_USER_BY_SIGN_IN = (sa.select(User, SignIn).join(SignIn, SignIn.user_id == User.id)
-                    .where(User.session_token == sa.bindparam("token"), SignIn.id == sa.bindparam("sign_in"),
-                           SignIn.ended_at.is_(None)))
-
-
 @login_manager.user_loader
-def load_user(session_id: str) -> User | None:
-    """The user of a live sign-in, for Flask-Login (one query), or None: signed out, the token
-    changed, or the sign-in passed its idle or absolute limit (which ends it, with a message)."""
+def load_user(session_id: str) -> SignedIn | None:
+    """The account of a live sign-in, for Flask-Login (one Core query; lms.auth.signed_in), or None:
+    signed out, the token changed, or the sign-in passed its idle or absolute limit (which ends it,
+    with a message)."""
     token, _dot, sign_in_id = session_id.partition(".")
     if not sign_in_id:
         return None
-    row = db.session.execute(_USER_BY_SIGN_IN, {"token": token, "sign_in": sign_in_id}).first()
+    row = db.session.connection().execute(signed_in.BY_SIGN_IN, {"token": token, "sign_in": sign_in_id}).first()
     if row is None:
         return None
-    user, sign_in = row
     now = utcnow()
-    if not sessions.is_live(sign_in, now):
-        sessions.end(sign_in, now)
+    started, seen = row.sign_in_created_at, row.sign_in_last_seen_at
+    if not sessions.is_live(started, seen, now):
+        sessions.end(sign_in_id, now)
         flash(_("Your session has ended. Please sign in again."), "info")
         return None
-    sessions.touch(sign_in, now)
-    user.sign_in_id = sign_in_id
-    return user
+    sessions.touch(sign_in_id, started, seen, now)
+    return SignedIn(row, sign_in_id)
+
+
+def own_account() -> User:
+    """The signed-in account as an ORM object, to change it (current_user is a SignedIn, or the User
+    just signed in)."""
+    user = current_user._get_current_object()
+    return user.account() if isinstance(user, SignedIn) else user
 
 
 def safe_next(target: str | None) -> str | None:
@@ -132,14 +135,15 @@ def change_password():
     form = ChangePasswordForm()
     form.related = (current_user.username, *current_user.full_name.split())
     if form.validate_on_submit():
-        if not verify_password(current_user.password_hash, form.current.data):
+        user = own_account()
+        if not verify_password(user.password_hash, form.current.data):
             form.current.errors.append(_("The current password is not correct."))
         else:
-            current_user.password_hash = hash_password(form.new.data)
-            current_user.must_change_password = False
-            current_user.session_token = new_session_token()  # signs out other sessions
+            user.password_hash = hash_password(form.new.data)
+            user.must_change_password = False
+            user.session_token = new_session_token()  # signs out other sessions
             db.session.commit()
-            login_user(current_user._get_current_object())  # a proxy here would point at itself
+            login_user(user)  # the cookie now names the new token
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("core.index"))
     return render_template("auth/change_password.html", form=form)
@@ -153,10 +157,11 @@ def account():
     form = ContactForm(data={"email": current_user.email, "phone": current_user.phone,
                              "opt_out": current_user.reminders_opt_out})
     if form.validate_on_submit():
-        changed = ((current_user.email, current_user.phone, current_user.reminders_opt_out)
+        user = own_account()
+        changed = ((user.email, user.phone, user.reminders_opt_out)
                    != (form.email.data, form.phone.data, form.opt_out.data))
-        current_user.email, current_user.phone = form.email.data, form.phone.data
-        current_user.reminders_opt_out = form.opt_out.data
+        user.email, user.phone = form.email.data, form.phone.data
+        user.reminders_opt_out = form.opt_out.data
         if changed:
             events.contact_changed.send(user_id=current_user.id, by_id=current_user.id)
         db.session.commit()
@@ -175,7 +180,7 @@ def set_language():
         return redirect(url_for("core.index")), 303
     session["locale"] = lang
     if current_user.is_authenticated:
-        current_user.locale = lang
+        own_account().locale = lang
         db.session.commit()
     return redirect(safe_next(request.form.get("next")) or url_for("core.index"), code=303)
 

@@ -140,6 +140,15 @@ def cached_url_for(endpoint: str, **values) -> str:
         return url_for(endpoint, **values)
 
 
+SECURITY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+    ("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                                "form-action 'self'; frame-ancestors 'none'; base-uri 'self'"),
+)
+
+
 def init_app(app: Flask) -> None:
     """Install the template globals (csrf_token() in place of Flask-WTF's) and filters, and the security
     headers of every response."""
@@ -185,12 +194,8 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def security_headers(response):
         """Add the content-security, framing, sniffing and referrer headers unless already set."""
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "form-action 'self'; frame-ancestors 'none'; base-uri 'self'",
-        )
+        present = {name.lower() for name, _value in response.headers}  # (a missed lookup in Headers raises)
+        for name, value in SECURITY_HEADERS:
+            if name.lower() not in present:
+                response.headers.add(name, value)
         return response

@@ -54,6 +54,27 @@ def test_a_session_ends_after_the_absolute_limit_however_active(app, browser, ma
     assert browser.get("/learn/").status_code == 200
 
 
+def test_a_cookie_verified_once_still_expires_and_a_changed_one_is_refused(app, browser, make):
+    """The session interface keeps what it verified of a cookie (lms.auth.sessions): the cookie's
+    age is checked on every request all the same, and any other cookie is verified anew."""
+    make.user("ann")
+    browser.login("ann")
+    assert browser.get("/learn/").status_code == 200
+    assert browser.get("/learn/").status_code == 200  # the second time from what was kept
+    cookie = browser.client.get_cookie("session").value
+    payload, _dot, signature = cookie.rpartition(".")
+    forged = app.test_client()
+    forged.set_cookie("session", payload + "." + ("A" if signature[0] != "A" else "B") + signature[1:])
+    assert forged.get("/learn/").status_code == 302  # a changed signature is refused
+    lifetime = app.config["PERMANENT_SESSION_LIFETIME"]
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(0)
+    try:
+        assert browser.get("/learn/").status_code == 302  # older than the cookie lifetime now
+    finally:
+        app.config["PERMANENT_SESSION_LIFETIME"] = lifetime
+    assert browser.get("/learn/").status_code == 200
+
+
 def test_an_https_request_gets_a_secure_cookie_and_plain_http_does_not(app, make):
     make.user("ann")
     plain = app.test_client().get("/login")

@@ -1,0 +1,84 @@
+"""The signed-in account as a request sees it: Flask-Login's `current_user`.
+
+Every signed-in request loads its account, so that load is one Core query (lms.auth.views.load_user)
+rather than an ORM load of the account, its unit and its sign-in, which cost about as much as the
+rest of a small page. The result is a plain object with the same attributes as lms.auth.models.User
+(every column but the password hash) and the same methods. It is not an ORM object: what is written
+to it is not saved. Code that changes the account loads it with account().
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from lms.auth.models import Role, SignIn, User
+from lms.extensions import db
+from lms.orgs.models import Unit
+from lms.timeutil import utcnow
+
+#: the columns read for each request: all of users' but the password hash
+COLUMNS = tuple(column for column in User.__table__.columns if column.key != "password_hash")
+_ATTRIBUTES = tuple(User.__mapper__.get_property_by_column(column).key for column in COLUMNS)
+
+BY_SIGN_IN = (
+    sa.select(*COLUMNS, SignIn.created_at.label("sign_in_created_at"),
+              SignIn.last_seen_at.label("sign_in_last_seen_at"))
+    .join(SignIn, SignIn.user_id == User.id)
+    .where(User.session_token == sa.bindparam("token"), SignIn.id == sa.bindparam("sign_in"),
+           SignIn.ended_at.is_(None)))
+
+
+class SignedIn:
+    """The account of this request's sign-in (see the module's docstring)."""
+
+    is_authenticated = True
+    is_anonymous = False
+    role: Role
+    unit_id: int | None
+
+    def __init__(self, row: sa.Row, sign_in_id: str) -> None:
+        for name, value in zip(_ATTRIBUTES, row, strict=False):
+            setattr(self, name, value)
+        self.sign_in_id = sign_in_id
+
+    @property
+    def unit(self) -> Unit | None:
+        """The account's unit, from the request's ORM session (read once, when first asked for)."""
+        if self.unit_id is None:
+            return None
+        try:
+            return self._unit
+        except AttributeError:
+            self._unit: Unit | None = db.session.get(Unit, self.unit_id)
+            return self._unit
+
+    def account(self) -> User:
+        """The account as an ORM object, to change it."""
+        user = db.session.get(User, self.id)
+        user.sign_in_id = self.sign_in_id
+        return user
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session cookie (as User.get_id())."""
+        return f"{self.session_token}.{self.sign_in_id}"
+
+    @property
+    def is_active(self) -> bool:
+        """Whether the account may sign in (as User.is_active)."""
+        return self.active and self.erased_at is None
+
+    @property
+    def locked(self) -> bool:
+        """Whether failed sign-ins have locked the account for now (as User.locked)."""
+        return self.locked_until is not None and self.locked_until > utcnow()
+
+    def has_role(self, *roles: Role) -> bool:
+        """True if the account has one of `roles`."""
+        return self.role in roles
+
+    def __repr__(self) -> str:
+        return f"<SignedIn {self.id} {self.username!r} {self.role.value}>"
+
+    def __getattr__(self, name: str) -> Any:
+        raise AttributeError(f"{name!r}: not kept for a signed-in request (use account() for the ORM object)")
