@@ -13,11 +13,13 @@
 """
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from lms.core.templating import current_lang
 from lms.timeutil import today
 
 STORED = ("not_started", "in_progress", "failed", "completed")
@@ -123,5 +125,11 @@ def format_reminder_days(days: tuple[int, ...] | None) -> str | None:
 
 
 def label(status: str) -> str:
-    """The translated label of a shown status."""
-    return str(LABELS[status])
+    """The translated label of a shown status, in the page's language (templates show one on every
+    card and row: each is translated once per language and kept)."""
+    return _label(status, current_lang())
+
+
+@functools.lru_cache(maxsize=64)
+def _label(status: str, lang: str) -> str:
+    return str(LABELS[status])  # in `lang`, the page's
