@@ -81,6 +81,10 @@ class User(UserMixin, db.Model):
         """True if the user has one of `roles`."""
         return self.role in roles
 
+    def unit_ancestor_ids(self) -> list[int]:
+        """The ids of the account's unit and of its ancestors, nearest first (none without a unit)."""
+        return self.unit.ancestor_ids() if self.unit is not None else []
+
 
 def new_sign_in_id() -> str:
     """A random, unguessable id for one sign-in."""

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from lms.auth.models import Role, SignIn, User
 from lms.extensions import db
-from lms.orgs.models import Unit
+from lms.orgs.models import ANCESTOR_COLUMNS, Unit
 from lms.timeutil import utcnow
 
 #: the columns read for each request: all of users' but the password hash
@@ -23,8 +23,10 @@ _ATTRIBUTES = tuple(User.__mapper__.get_property_by_column(column).key for colum
 
 BY_SIGN_IN = (
     sa.select(*COLUMNS, SignIn.created_at.label("sign_in_created_at"),
-              SignIn.last_seen_at.label("sign_in_last_seen_at"))
+              SignIn.last_seen_at.label("sign_in_last_seen_at"), Unit.level.label("unit_level"),
+              *[getattr(Unit, name).label(f"unit_{name}") for name in ANCESTOR_COLUMNS])
     .join(SignIn, SignIn.user_id == User.id)
+    .outerjoin(Unit, Unit.id == User.unit_id)
     .where(User.session_token == sa.bindparam("token"), SignIn.id == sa.bindparam("sign_in"),
            SignIn.ended_at.is_(None)))
 
@@ -41,6 +43,10 @@ class SignedIn:
         for name, value in zip(_ATTRIBUTES, row, strict=False):
             setattr(self, name, value)
         self.sign_in_id = sign_in_id
+        self._ancestors: list[int] = []
+        if self.unit_id is not None:  # the unit, then its ancestors nearest first (as Unit.ancestor_ids())
+            above = ANCESTOR_COLUMNS[:row.unit_level]
+            self._ancestors = [self.unit_id, *(row._mapping[f"unit_{name}"] for name in reversed(above))]
 
     @property
     def unit(self) -> Unit | None:
@@ -52,6 +58,10 @@ class SignedIn:
         except AttributeError:
             self._unit: Unit | None = db.session.get(Unit, self.unit_id)
             return self._unit
+
+    def unit_ancestor_ids(self) -> list[int]:
+        """The ids of the account's unit and of its ancestors, nearest first (as User.unit_ancestor_ids())."""
+        return list(self._ancestors)
 
     def account(self) -> User:
         """The account as an ORM object, to change it."""

@@ -84,7 +84,7 @@ def _core_rows(statement: sa.Select, params: dict[str, Any]) -> sa.CursorResult:
 
 
 def _who(user: User) -> dict[str, Any]:
-    return {"uid": user.id, "units": user.unit.ancestor_ids() if user.unit is not None else []}
+    return {"uid": user.id, "units": user.unit_ancestor_ids()}
 
 
 class ModuleRef(NamedTuple):

@@ -116,10 +116,12 @@ def test_continue_leads_to_the_first_unread_lesson(browser, make, course):
 
 
 def test_hot_pages_run_two_statements(app, browser, make, course):
-    """The dashboard and a lesson already read: the signed-in user, then one query for the page."""
+    """The dashboard and a lesson already read: the signed-in user (with their unit's place in the
+    tree), then one query for the page, which also finds the module assigned to the learner's district."""
     from tests.conftest import count_queries
-    learner = make.user("ann")
-    make.assign(course, user=learner)
+    tree = make.tree()
+    make.user("ann", unit=tree["KZ-A-1-1"])
+    make.assign(course, unit=tree["KZ-A-1"])
     browser.login("ann")
     browser.get("/learn/modules/sample-module/lessons/first")  # the first visit marks it read (a write)
     for path in ("/learn/", "/learn/modules/sample-module/lessons/first"):
