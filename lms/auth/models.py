@@ -27,7 +27,37 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class User(UserMixin, db.Model):
+class AccountRules:
+    """What an account's columns say, for User and for the signed-in account of a request
+    (lms.auth.signed_in.SignedIn), which has the same columns as plain attributes."""
+
+    active: bool
+    erased_at: datetime | None
+    locked_until: datetime | None
+    role: Role
+    session_token: str
+    sign_in_id: str | None
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session cookie: the account's session token and the sign-in's id."""
+        return f"{self.session_token}.{self.sign_in_id}"
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        """Whether the account may sign in (never once the person's data is erased)."""
+        return self.active and self.erased_at is None
+
+    @property
+    def locked(self) -> bool:
+        """Whether failed sign-ins have locked the account for now (lms.auth.lockout)."""
+        return self.locked_until is not None and self.locked_until > utcnow()
+
+    def has_role(self, *roles: Role) -> bool:
+        """True if the user has one of `roles`."""
+        return self.role in roles
+
+
+class User(AccountRules, UserMixin, db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -62,24 +92,6 @@ class User(UserMixin, db.Model):
     unit: Mapped[Unit | None] = relationship(lazy="joined")
 
     sign_in_id = None  # the SignIn of this request's session: set on load, not a column
-
-    def get_id(self) -> str:
-        """What Flask-Login keeps in the session cookie: the account's session token and the sign-in's id."""
-        return f"{self.session_token}.{self.sign_in_id}"
-
-    @property
-    def is_active(self) -> bool:  # Flask-Login refuses inactive users
-        """Whether the account may sign in (never once the person's data is erased)."""
-        return self.active and self.erased_at is None
-
-    @property
-    def locked(self) -> bool:
-        """Whether failed sign-ins have locked the account for now (lms.auth.lockout)."""
-        return self.locked_until is not None and self.locked_until > utcnow()
-
-    def has_role(self, *roles: Role) -> bool:
-        """True if the user has one of `roles`."""
-        return self.role in roles
 
     def unit_ancestor_ids(self) -> list[int]:
         """The ids of the account's unit and of its ancestors, nearest first (none without a unit)."""

@@ -12,10 +12,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from lms.auth.models import Role, SignIn, User
+from lms.auth.models import AccountRules, Role, SignIn, User
 from lms.extensions import db
 from lms.orgs.models import ANCESTOR_COLUMNS, Unit
-from lms.timeutil import utcnow
 
 #: the columns read for each request: all of users' but the password hash
 COLUMNS = tuple(column for column in User.__table__.columns if column.key != "password_hash")
@@ -31,7 +30,7 @@ BY_SIGN_IN = (
            SignIn.ended_at.is_(None)))
 
 
-class SignedIn:
+class SignedIn(AccountRules):
     """The account of this request's sign-in (see the module's docstring)."""
 
     is_authenticated = True
@@ -68,24 +67,6 @@ class SignedIn:
         user = db.session.get(User, self.id)
         user.sign_in_id = self.sign_in_id
         return user
-
-    def get_id(self) -> str:
-        """What Flask-Login keeps in the session cookie (as User.get_id())."""
-        return f"{self.session_token}.{self.sign_in_id}"
-
-    @property
-    def is_active(self) -> bool:
-        """Whether the account may sign in (as User.is_active)."""
-        return self.active and self.erased_at is None
-
-    @property
-    def locked(self) -> bool:
-        """Whether failed sign-ins have locked the account for now (as User.locked)."""
-        return self.locked_until is not None and self.locked_until > utcnow()
-
-    def has_role(self, *roles: Role) -> bool:
-        """True if the account has one of `roles`."""
-        return self.role in roles
 
     def __repr__(self) -> str:
         return f"<SignedIn {self.id} {self.username!r} {self.role.value}>"
