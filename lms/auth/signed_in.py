@@ -3,8 +3,8 @@
 Every signed-in request loads its account, so that load is one Core query (lms.auth.views.load_user)
 rather than an ORM load of the account, its unit and its sign-in, which cost about as much as the
 rest of a small page. The result is a plain object with the same attributes as lms.auth.models.User
-(every column but the password hash) and the same methods. It is not an ORM object: what is written
-to it is not saved. Code that changes the account loads it with account().
+(every column but the password hash) and the same rules. It is not an ORM object, and it is
+read-only (assigning to it raises): code that changes the account loads it with account().
 """
 from __future__ import annotations
 
@@ -39,9 +39,7 @@ class SignedIn(AccountRules):
     unit_id: int | None
 
     def __init__(self, row: sa.Row, sign_in_id: str) -> None:
-        for name, value in zip(_ATTRIBUTES, row, strict=False):
-            setattr(self, name, value)
-        self.sign_in_id = sign_in_id
+        self.__dict__.update(zip(_ATTRIBUTES, row, strict=False), sign_in_id=sign_in_id)
         self._ancestors: list[int] = []
         if self.unit_id is not None:  # the unit, then its ancestors nearest first (as Unit.ancestor_ids())
             above = ANCESTOR_COLUMNS[:row.unit_level]
@@ -70,6 +68,12 @@ class SignedIn(AccountRules):
 
     def __repr__(self) -> str:
         return f"<SignedIn {self.id} {self.username!r} {self.role.value}>"
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if not name.startswith("_"):  # it would not be saved: say so rather than lose the change
+            raise AttributeError(f"{name!r}: the signed-in account is read-only (change account(), "
+                                 "or lms.auth.views.own_account())")
+        object.__setattr__(self, name, value)
 
     def __getattr__(self, name: str) -> Any:
         raise AttributeError(f"{name!r}: not kept for a signed-in request (use account() for the ORM object)")

@@ -185,3 +185,26 @@ def test_common_and_name_based_passwords_are_refused(browser, make):
     assert short.status_code == 200 and "error-summary" in short.get_data(as_text=True)
     good = "river lamp seven orchard"
     assert browser.post("/account/password", {"current": PASSWORD, "new": good, "confirm": good}).status_code == 302
+
+
+def test_the_signed_in_account_is_read_only_and_changes_go_through_the_orm(app, browser, make):
+    """current_user is read with one Core query (lms.auth.signed_in): assigning to it raises instead
+    of losing the change, and one's own changes (here the language) are saved through the ORM."""
+    import pytest
+    from flask_login import current_user
+
+    from lms.auth.signed_in import SignedIn
+
+    make.user("ann")
+    browser.login("ann")
+    cookie = f"session={browser.client.get_cookie('session').value}"
+    with app.test_request_context("/learn/", headers={"Cookie": cookie}):
+        app.preprocess_request()
+        user = current_user._get_current_object()
+        assert isinstance(user, SignedIn) and user.username == "ann" and not hasattr(user, "password_hash")
+        with pytest.raises(AttributeError, match="read-only"):
+            user.locale = "ru"
+        db.session.remove()
+    assert browser.post("/language", {"lang": "kk", "next": "/learn/"}, from_page="/learn/").status_code == 303
+    with app.app_context():
+        assert db.session.scalar(sa.select(User.locale).where(User.username == "ann")) == "kk"
