@@ -542,3 +542,29 @@ def test_an_unpublish_racing_a_bulk_assignment_never_leaves_an_assignment_made_a
         outcome = rebuild.check(limit=5)
         db.session.rollback()
     assert outcome.count == 0, "\n".join(map(str, outcome.differences))
+
+
+def test_ones_own_language_contacts_and_password_changed_from_tabs_at_once(app, make, postgres_only):
+    """One account's self-service writes (lms.auth.views, through own_account()) from three tabs at
+    the same moment: none is a 500, each change is stored whole, and the password change keeps its tab."""
+    from tests.conftest import PASSWORD
+
+    make.user("ann")
+    tabs = [_signed_in(app, "ann") for _ in range(3)]
+    forms = [t.get(page).get_data(as_text=True) for t, page in zip(tabs, ("/learn/", "/account", "/account/password"))]
+    pages = _run_together([
+        lambda: tabs[0].client.post("/language", data={"csrf_token": csrf_from(forms[0]), "lang": "kk",
+                                                      "next": "/learn/"}),
+        lambda: tabs[1].client.post("/account", data={"csrf_token": csrf_from(forms[1]), "email": "ann@example.org",
+                                                     "phone": "+77011234567"}),
+        lambda: tabs[2].client.post("/account/password", data={
+            "csrf_token": csrf_from(forms[2]), "current": PASSWORD, "new": "a brand new passphrase 42",
+            "confirm": "a brand new passphrase 42"}),
+    ])
+    assert [p.status_code for p in pages] == [303, 303, 302], [p.get_data(as_text=True)[:300] for p in pages]
+    with app.app_context():
+        ann = db.session.scalar(sa.select(User).where(User.username == "ann"))
+        assert (ann.locale, ann.email, ann.phone, ann.must_change_password) == ("kk", "ann@example.org",
+                                                                              "+77011234567", False)
+    assert tabs[2].get("/learn/").status_code == 200  # the tab that changed the password stays signed in
+    assert Browser(app.test_client()).login("ann", "a brand new passphrase 42").status_code == 302

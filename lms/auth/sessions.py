@@ -32,8 +32,10 @@ class SessionInterface(SecureCookieSessionInterface):
         A cookie already verified is not verified again: its contents and signing time are kept
         (for the last 4,096 cookies, keyed by the cookie and the keys), and its age is checked on
         every request. Contents with a mutable value (flashed messages) are decoded each time."""
-        if request.path == "/healthz" or not app.secret_key:
-            return self.session_class() if app.secret_key else None
+        if not app.secret_key:
+            return None
+        if request.path == "/healthz":
+            return self.session_class()
         cookie = request.cookies.get(self.get_cookie_name(app))
         if not cookie:
             return self.session_class()

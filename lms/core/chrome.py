@@ -15,7 +15,7 @@ from flask import current_app, render_template, request
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from lms.core.templating import csrf_token, current_lang
+from lms.core.templating import csrf_token, current_lang, request_path
 
 _CSRF = "lms-chrome-csrf-token"  # placeholders: neither escaping nor a translation changes them
 _NEXT = "lms-chrome-next-path"
@@ -51,4 +51,4 @@ def header() -> Markup:
 def footer() -> Markup:
     """The site footer: the language form, which comes back to this page."""
     html = _fragment("chrome/footer.html", None, None)
-    return Markup(html.replace(_CSRF, csrf_token()).replace(_NEXT, str(escape(request.full_path.rstrip("?")))))
+    return Markup(html.replace(_CSRF, csrf_token()).replace(_NEXT, str(escape(request_path()))))

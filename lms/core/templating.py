@@ -149,6 +149,11 @@ SECURITY_HEADERS = (
 )
 
 
+def request_path() -> str:
+    """This page's path and query, to come back to after a form (`next`)."""
+    return request.full_path.rstrip("?")
+
+
 def init_app(app: Flask) -> None:
     """Install the template globals (csrf_token() in place of Flask-WTF's) and filters, and the security
     headers of every response."""
@@ -156,7 +161,7 @@ def init_app(app: Flask) -> None:
     def globals_():
         """The current language, the language names, the request path and csrf_token() (over the
         one Flask-WTF's context processor gives), for every template."""
-        return {"lang": current_lang(), "language_names": LANGUAGE_NAMES, "request_path": request.full_path.rstrip("?"),
+        return {"lang": current_lang(), "language_names": LANGUAGE_NAMES, "request_path": request_path(),
                 "csrf_token": csrf_token}
 
     from lms.core import chrome
